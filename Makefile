@@ -1,0 +1,38 @@
+# Makefile: the workbook's top level. Every target runs over every exercise.
+#   make             build every exercise's programs (the student's files)
+#   make check       run every exercise's tests on the student's files, then a score table
+#   make memcheck    run every exercise's valgrind scenarios
+#   make test        the workbook's own suite: the tests judge (reference passes,
+#                    skeleton fails cleanly, every buggy variant is caught)
+#   make clean
+# IMPL=solution (instructor tree) runs check/memcheck on the reference instead.
+
+EXERCISES := $(patsubst %/Makefile,%,$(sort $(wildcard td*/Makefile)))
+IMPL      ?= student
+SUMMARY   := build/test-summary
+
+.PHONY: all check memcheck test clean $(EXERCISES)
+
+all:
+	@for e in $(EXERCISES); do $(MAKE) -s -C $$e IMPL=$(IMPL) all || exit 1; done
+
+# Every exercise runs even when one fails; the table comes last.
+check:
+	@mkdir -p build; : > build/scores
+	@for e in $(EXERCISES); do \
+	  $(MAKE) -s --no-print-directory -C $$e IMPL=$(IMPL) check | tee build/check-$$e.txt; \
+	  tail -n 1 build/check-$$e.txt | grep "^$$e: " >> build/scores || echo "$$e: build failed" >> build/scores; \
+	  echo; done
+	@tools/score-table build/scores
+
+memcheck:
+	@rc=0; for e in $(EXERCISES); do $(MAKE) -s --no-print-directory -C $$e IMPL=$(IMPL) memcheck || rc=1; done; exit $$rc
+
+test:
+	@mkdir -p build; : > $(SUMMARY)
+	@for e in $(EXERCISES); do tools/selftest $$e $(SUMMARY); done; \
+	  awk '{ p += $$1; f += $$2 } END { printf "%d passed, %d failed\n", p, f; exit f > 0 }' $(SUMMARY)
+
+clean:
+	@for e in $(EXERCISES); do $(MAKE) -s -C $$e clean; done
+	rm -rf build testlib/build

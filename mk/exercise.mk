@@ -1,0 +1,103 @@
+# mk/exercise.mk: the build, test and grading rules shared by every exercise (DO NOT CHANGE).
+#
+# An exercise's Makefile sets EXERCISE and PROGRAMS, optionally PROG_SRCS_<prog>
+# (default: <prog>.c) and COMMON_SRCS (linked into every program), then includes this.
+#
+#   make                 build the student's programs            -> build/student/
+#   make check           build, run the tests, print the score and the hints
+#   make memcheck        run the scenarios of memcheck.txt under valgrind
+#   make clean
+#   make check IMPL=solution        the same tests on the reference (instructor tree)
+#   make check IMPL=buggy/NAME      ... on a buggy variant (solution + buggy/NAME.patch)
+
+ROOT       := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
+IMPL       ?= student
+BUILD      := build
+REQ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra
+CFLAGS     ?= -O2 -g
+ALL_CFLAGS  = $(REQ_CFLAGS) $(CFLAGS) -MMD -MP
+LDLIBS     ?=
+CR_FLAGS   := $(shell pkg-config --cflags criterion 2>/dev/null || echo -pthread)
+CR_LIBS    := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
+
+# Where the sources of this IMPL are, and where its programs go.
+ifeq ($(IMPL),student)
+  SRC_DIR := .
+else ifeq ($(IMPL),solution)
+  SRC_DIR := solution
+else ifeq ($(patsubst buggy/%,buggy,$(IMPL)),buggy)
+  BUG     := $(patsubst buggy/%,%,$(IMPL))
+  SRC_DIR := $(BUILD)/src-buggy-$(BUG)
+else
+  $(error IMPL must be student, solution or buggy/NAME, not '$(IMPL)')
+endif
+IMPL_DIR := $(BUILD)/$(subst /,-,$(IMPL))
+BINS     := $(addprefix $(IMPL_DIR)/,$(PROGRAMS))
+srcs_of   = $(or $(PROG_SRCS_$(1)),$(1).c) $(COMMON_SRCS)
+objs_of   = $(addprefix $(IMPL_DIR)/obj/,$(patsubst %.c,%.o,$(call srcs_of,$(1))))
+
+TL_DIR    := $(ROOT)/testlib
+TL_BUILD  := $(ROOT)/testlib/build
+TL_SO     := $(TL_BUILD)/tl_preload.so
+TL_OBJS   := $(TL_BUILD)/tl.o $(TL_BUILD)/tl_report.o
+TEST_SRCS := $(wildcard tests/*.c)
+TEST_BIN  := $(BUILD)/tests/run_tests
+RESULTS   := $(IMPL_DIR)/results.tsv
+
+.PHONY: all check memcheck clean programs tests results
+.DEFAULT_GOAL := all
+
+all: programs
+
+programs: $(BINS)
+
+# One rule per program: its own sources plus the common ones.
+define PROGRAM_RULE
+$(IMPL_DIR)/$(1): $(call objs_of,$(1))
+	$$(CC) $$(ALL_CFLAGS) -o $$@ $$^ $$(LDFLAGS) $$(LDLIBS)
+endef
+$(foreach p,$(PROGRAMS),$(eval $(call PROGRAM_RULE,$(p))))
+
+$(IMPL_DIR)/obj/%.o: $(SRC_DIR)/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -I$(SRC_DIR) -c -o $@ $<
+
+# A buggy variant is the reference with one patch applied.
+$(BUILD)/src-buggy-%/.stamp: buggy/%.patch $(wildcard solution/*)
+	@rm -rf $(BUILD)/src-buggy-$* && mkdir -p $(BUILD)/src-buggy-$*
+	@cp -R solution/. $(BUILD)/src-buggy-$*/
+	@patch -s -p1 -d $(BUILD)/src-buggy-$* < $< || { echo "$<: does not apply to solution/" >&2; exit 1; }
+	@touch $@
+ifdef BUG
+$(SRC_DIR)/%.c: $(SRC_DIR)/.stamp ;
+endif
+
+# The tests exec the programs: one test binary serves every IMPL.
+tests: $(TEST_BIN) $(TL_SO)
+
+$(TEST_BIN): $(TEST_SRCS) $(TL_OBJS) $(TL_DIR)/tl.h
+	@mkdir -p $(dir $@)
+	$(CC) $(REQ_CFLAGS) $(CFLAGS) -D_GNU_SOURCE -I$(TL_DIR) $(CR_FLAGS) -o $@ $(TEST_SRCS) $(TL_OBJS) $(CR_LIBS)
+
+$(TL_BUILD)/%.o: $(TL_DIR)/%.c $(TL_DIR)/tl.h
+	@mkdir -p $(dir $@)
+	$(CC) $(REQ_CFLAGS) $(CFLAGS) $(CR_FLAGS) -c -o $@ $<
+
+$(TL_SO): $(TL_DIR)/tl_preload.c
+	@mkdir -p $(dir $@)
+	$(CC) $(REQ_CFLAGS) -O2 -fPIC -shared -o $@ $< -ldl
+
+# Run the tests on this IMPL's programs; the results file feeds the score.
+results: programs tests
+	@$(ROOT)/tools/run-tests "$(TEST_BIN)" "$(IMPL_DIR)" "$(TL_SO)" "$(RESULTS)"
+
+check: results
+	@$(ROOT)/tools/score --name "$(EXERCISE)" --impl "$(IMPL)" rubric.tsv "$(RESULTS)"
+
+memcheck: programs
+	@$(ROOT)/tools/memcheck "$(EXERCISE)" "$(IMPL_DIR)" memcheck.txt
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
