@@ -87,9 +87,22 @@ $(TL_SO): $(TL_DIR)/tl_preload.c
 	@mkdir -p $(dir $@)
 	$(CC) $(REQ_CFLAGS) -O2 -fPIC -shared -o $@ $< -ldl
 
+# The reference programs, for cross-pairing tests (student writer, reference reader...):
+# built when solution/ exists (instructor tree) and passed as $$TD_REF_BIN.
+ifneq ($(wildcard solution/*.c),)
+REF_BINS := $(addprefix $(BUILD)/solution/,$(PROGRAMS))
+ref-programs:
+	@$(MAKE) -s --no-print-directory IMPL=solution programs
+else
+REF_BINS :=
+ref-programs: ;
+endif
+.PHONY: ref-programs
+
 # Run the tests on this IMPL's programs; the results file feeds the score.
-results: programs tests
-	@$(ROOT)/tools/run-tests "$(TEST_BIN)" "$(IMPL_DIR)" "$(TL_SO)" "$(RESULTS)"
+results: programs tests ref-programs
+	@TD_REF_BIN="$(if $(REF_BINS),$(abspath $(BUILD)/solution))" \
+	  $(ROOT)/tools/run-tests "$(TEST_BIN)" "$(IMPL_DIR)" "$(TL_SO)" "$(RESULTS)"
 
 check: results
 	@$(ROOT)/tools/score --name "$(EXERCISE)" --impl "$(IMPL)" rubric.tsv "$(RESULTS)"

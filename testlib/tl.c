@@ -289,6 +289,18 @@ const char *tl_bin(const char *prog)
     return b;
 }
 
+const char *tl_ref_bin(const char *prog)
+{
+    static char bufs[4][512];
+    static int next;
+    const char *dir = getenv("TD_REF_BIN");
+    if (!dir || !*dir)
+        return NULL;
+    char *b = bufs[next++ % 4];
+    snprintf(b, 512, "%s/%s", dir, prog);
+    return b;
+}
+
 /* ---------- starting a program ---------- */
 
 /* The program's path as the student would type it ($TD_BIN_SHOW, e.g. build/student). */

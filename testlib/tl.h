@@ -75,6 +75,10 @@ void tl_teardown(void);
 const char *tl_dir(void);                       /* the test's private directory */
 const char *tl_path(const char *name);          /* tl_dir()/name (rotating static buffers) */
 const char *tl_bin(const char *prog);           /* $TD_BIN/prog */
+/* $TD_REF_BIN/prog: the reference build, for cross-pairing tests; NULL when the tree
+ * has no reference (the student tree): such tests then cr_skip or use the test's own
+ * reader/writer of the documented format. */
+const char *tl_ref_bin(const char *prog);
 int tl_deadline(int ms);                        /* ms scaled by $TL_TIME_SCALE */
 unsigned tl_random_seed(void);                  /* a fresh seed, to pass as a program option */
 
