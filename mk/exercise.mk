@@ -88,7 +88,8 @@ $(TL_SO): $(TL_DIR)/tl_preload.c
 	$(CC) $(REQ_CFLAGS) -O2 -fPIC -shared -o $@ $< -ldl
 
 # The reference programs, for cross-pairing tests (student writer, reference reader...):
-# built when solution/ exists (instructor tree) and passed as $$TD_REF_BIN.
+# built when solution/ exists (instructor tree) and passed as $$TD_REF_BIN. A grader
+# that keeps the sources away from student code passes TD_REF_BIN=DIR of built programs.
 ifneq ($(wildcard solution/*.c),)
 REF_BINS := $(addprefix $(BUILD)/solution/,$(PROGRAMS))
 ref-programs:
@@ -101,7 +102,7 @@ endif
 
 # Run the tests on this IMPL's programs; the results file feeds the score.
 results: programs tests ref-programs
-	@TD_REF_BIN="$(if $(REF_BINS),$(abspath $(BUILD)/solution))" \
+	@TD_REF_BIN="$(or $(TD_REF_BIN),$(if $(REF_BINS),$(abspath $(BUILD)/solution)))" \
 	  $(ROOT)/tools/run-tests "$(TEST_BIN)" "$(IMPL_DIR)" "$(TL_SO)" "$(RESULTS)"
 
 check: results
