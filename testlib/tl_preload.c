@@ -15,6 +15,9 @@
  *        fork_parent  in the parent, right after fork() returns
  *        kill         before kill() sends its signal
  *        handler      on entry to every handler installed with sigaction()/signal()
+ *        pause        before pause() blocks: a signal meant to wake it arrives first, so
+ *                     "check a flag, then pause()" sleeps forever (the lost wake-up that
+ *                     sigsuspend() exists to prevent)
  *     Example: TL_PERTURB=fork_child=20000,handler=0-500
  *
  * Everything here that can run in a signal handler is async-signal-safe: raw
@@ -38,8 +41,9 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { P_FORK_CHILD, P_FORK_PARENT, P_KILL, P_HANDLER, P_COUNT };
-static const char *point_names[P_COUNT] = { "fork_child", "fork_parent", "kill", "handler" };
+enum { P_FORK_CHILD, P_FORK_PARENT, P_KILL, P_HANDLER, P_PAUSE, P_COUNT };
+static const char *point_names[P_COUNT] = { "fork_child", "fork_parent", "kill", "handler",
+                                            "pause" };
 static long delay_min[P_COUNT], delay_max[P_COUNT];
 static bool perturbing;
 static uint64_t rng;
@@ -47,6 +51,7 @@ static char trace_path[512];
 
 static pid_t (*real_fork)(void);
 static int (*real_kill)(pid_t, int);
+static int (*real_pause)(void);
 static int (*real_sigaction)(int, const struct sigaction *, struct sigaction *);
 static int (*real_shmget)(key_t, size_t, int);
 static int (*real_semget)(key_t, int, int);
@@ -120,6 +125,7 @@ __attribute__((constructor)) static void init(void)
 {
     real_fork = (pid_t(*)(void))dlsym(RTLD_NEXT, "fork");
     real_kill = (int (*)(pid_t, int))dlsym(RTLD_NEXT, "kill");
+    real_pause = (int (*)(void))dlsym(RTLD_NEXT, "pause");
     real_sigaction = (int (*)(int, const struct sigaction *, struct sigaction *))
         dlsym(RTLD_NEXT, "sigaction");
     real_shmget = (int (*)(key_t, size_t, int))dlsym(RTLD_NEXT, "shmget");
@@ -152,6 +158,12 @@ int kill(pid_t pid, int sig)
 {
     delay(P_KILL);
     return real_kill(pid, sig);
+}
+
+int pause(void)
+{
+    delay(P_PAUSE);
+    return real_pause();
 }
 
 static void trampoline(int sig, siginfo_t *info, void *ctx)
