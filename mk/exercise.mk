@@ -37,7 +37,7 @@ srcs_of   = $(or $(PROG_SRCS_$(1)),$(1).c) $(COMMON_SRCS)
 objs_of   = $(addprefix $(IMPL_DIR)/obj/,$(patsubst %.c,%.o,$(call srcs_of,$(1))))
 
 TL_DIR    := $(ROOT)/testlib
-TL_BUILD  := $(ROOT)/testlib/build
+TL_BUILD  ?= $(ROOT)/testlib/build
 TL_SO     := $(TL_BUILD)/tl_preload.so
 TL_OBJS   := $(TL_BUILD)/tl.o $(TL_BUILD)/tl_report.o
 TEST_SRCS := $(wildcard tests/*.c)
