@@ -4,6 +4,11 @@
  * worker or in the program under test, so student code cannot forge a record, and
  * it escapes what it writes (Criterion 2.4.1's --json does not: upstream #465).
  *
+ * $TL_RESULTS_FD=N instead names a descriptor the grader opened for us (the file itself
+ * then lies outside anything the code under test can see). Either way the runner makes
+ * itself non-dumpable, so that no process of the same uid can reach the descriptor
+ * through /proc/PID/fd or ptrace.
+ *
  * Record: SUITE/TEST <TAB> PASS|FAIL|CRASH|TIMEOUT <TAB> message, one per line, with
  * backslash, tab and newline escaped as \\, \t and \n.
  */
@@ -13,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 static int results_fd = -1;
@@ -33,9 +39,17 @@ static size_t put_escaped(char *out, size_t n, size_t cap, const char *s)
 ReportHook(PRE_ALL)(struct criterion_test_set *set)
 {
     (void)set;
-    const char *path = getenv("TL_RESULTS");
-    if (path && *path)
+    const char *path = getenv("TL_RESULTS"), *fd = getenv("TL_RESULTS_FD");
+    if (fd && *fd) {
+        results_fd = atoi(fd);
+        if (fcntl(results_fd, F_SETFD, FD_CLOEXEC) == -1)
+            results_fd = -1;
+    } else if (path && *path) {
         results_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    }
+    unsetenv("TL_RESULTS");
+    unsetenv("TL_RESULTS_FD");
+    prctl(PR_SET_DUMPABLE, 0);
 }
 
 ReportHook(POST_TEST)(struct criterion_test_stats *stats)
