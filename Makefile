@@ -4,6 +4,8 @@
 #   make memcheck    run every exercise's valgrind scenarios
 #   make test        the workbook's own suite: the tests judge (reference passes,
 #                    skeleton fails cleanly, every buggy variant is caught)
+#   make submit      pack your files into submission.tar.gz (student tree)
+#   make dist        the student tarball (build/dist/workbook.tar.gz); make distcheck proves it
 #   make clean
 # IMPL=solution (instructor tree) runs check/memcheck on the reference instead.
 
@@ -11,7 +13,8 @@ EXERCISES := $(patsubst %/Makefile,%,$(sort $(wildcard td*/Makefile)))
 IMPL      ?= student
 SUMMARY   := build/test-summary
 
-.PHONY: all check memcheck test clean $(EXERCISES)
+INSTRUCTOR := $(wildcard tools/selftest)
+.PHONY: all check memcheck test clean submit dist distcheck instructor-only
 
 all:
 	@for e in $(EXERCISES); do $(MAKE) -s -C $$e IMPL=$(IMPL) all || exit 1; done
@@ -28,10 +31,23 @@ check:
 memcheck:
 	@rc=0; for e in $(EXERCISES); do $(MAKE) -s --no-print-directory -C $$e IMPL=$(IMPL) memcheck || rc=1; done; exit $$rc
 
-test:
+submit:
+	@tools/submit
+
+test: instructor-only
 	@mkdir -p build; : > $(SUMMARY)
 	@for e in $(EXERCISES); do tools/selftest $$e $(SUMMARY); done; \
+	  tools/distcheck $(SUMMARY); \
 	  awk '{ p += $$1; f += $$2 } END { printf "%d passed, %d failed\n", p, f; exit f > 0 }' $(SUMMARY)
+
+dist: instructor-only
+	@tools/dist
+
+distcheck: instructor-only
+	@tools/distcheck
+
+instructor-only:
+	@test -n "$(INSTRUCTOR)" || { echo "This target needs the instructor tree (tools/selftest)."; exit 2; }
 
 clean:
 	@for e in $(EXERCISES); do $(MAKE) -s -C $$e clean; done
