@@ -6,6 +6,8 @@
 #                    skeleton fails cleanly, every buggy variant is caught)
 #   make submit      pack your files into submission.tar.gz (student tree)
 #   make dist        the student tarball (build/dist/workbook.tar.gz); make distcheck proves it
+#   make handouts    every handout as a standalone HTML page (build/handouts/), with diagrams;
+#                    make handouts-check opens them in headless Chromium
 #   make clean
 # IMPL=solution (instructor tree) runs check/memcheck on the reference instead.
 
@@ -14,7 +16,7 @@ IMPL      ?= student
 SUMMARY   := build/test-summary
 
 INSTRUCTOR := $(wildcard tools/selftest)
-.PHONY: all check memcheck test clean submit dist distcheck instructor-only
+.PHONY: all check memcheck test clean submit dist distcheck instructor-only handouts handouts-check
 
 all:
 	@for e in $(EXERCISES); do $(MAKE) -s -C $$e IMPL=$(IMPL) all || exit 1; done
@@ -38,6 +40,8 @@ test: instructor-only
 	@mkdir -p build; : > $(SUMMARY)
 	@for e in $(EXERCISES); do tools/selftest $$e $(SUMMARY); done; \
 	  tools/distcheck $(SUMMARY); \
+	  if handouts/build >/dev/null; then handouts/check build/handouts $(SUMMARY); \
+	  else echo "handouts: the build failed"; echo "0 1" >> $(SUMMARY); fi; \
 	  awk '{ p += $$1; f += $$2 } END { printf "%d passed, %d failed\n", p, f; exit f > 0 }' $(SUMMARY)
 
 dist: instructor-only
@@ -45,6 +49,12 @@ dist: instructor-only
 
 distcheck: instructor-only
 	@tools/distcheck
+
+handouts: instructor-only
+	@handouts/build
+
+handouts-check: handouts
+	@handouts/check build/handouts
 
 instructor-only:
 	@test -n "$(INSTRUCTOR)" || { echo "This target needs the instructor tree (tools/selftest)."; exit 2; }
