@@ -1,0 +1,121 @@
+/*
+ * pipeline_run.c: building pipeline's argument lists, running it under the stall
+ * watcher, and the assertions shared by its tests, with a diagnosis of deadlocks
+ * (which process still holds a pipe end it does not use).
+ */
+#include "pipeline_run.h"
+
+#include <criterion/criterion.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+void pl_init(pl_args *a)
+{
+    a->n = 0;
+    pl_add(a, "pipeline");
+}
+
+void pl_add(pl_args *a, const char *arg)
+{
+    if (a->n >= PL_MAX_ARGS)
+        cr_assert_fail("test bug: too many pipeline arguments");
+    snprintf(a->text[a->n], sizeof a->text[a->n], "%s", arg);
+    a->argv[a->n] = a->text[a->n];
+    a->argv[++a->n] = NULL;
+}
+
+void pl_add_probe(pl_args *a, const char *report)
+{
+    pl_add(a, sp_self());
+    pl_add(a, SP_PROBE_FLAG);
+    pl_add(a, report); /* relative to pipeline's directory, tl_dir() */
+}
+
+sp_run run_pipeline(const char *const *argv, const char *input, size_t len)
+{
+    tl_opts o = { .argv = argv, .stdin_data = input, .stdin_len = len, .deadline_ms = 8000,
+                  .env = TL_ENV(SP_PROBE_ENV) };
+    sp_run w = sp_run_watched(&o, 500);
+    bool probe = false;
+    for (int i = 0; argv[i]; i++)
+        probe = probe || !strcmp(argv[i], SP_PROBE_FLAG);
+    if (probe) { /* the probe needs its variable to be rerun by hand */
+        const char *prefix = "TD4_FD_PROBE=1 ";
+        size_t k = strlen(prefix), len = strlen(w.r.cmd);
+        if (len + k >= sizeof w.r.cmd)
+            len = sizeof w.r.cmd - k - 1;
+        memmove(w.r.cmd + k, w.r.cmd, len);
+        memcpy(w.r.cmd, prefix, k);
+        w.r.cmd[len + k] = '\0';
+    }
+    return w;
+}
+
+/* The pipe ends held by process i that it does not need, as text; "" if none. */
+static const char *extra_ends(const sp_tree *t, int i, bool leader)
+{
+    static char buf[300];
+    size_t n = 0;
+    buf[0] = '\0';
+    for (int k = 0; k < t->p[i].nfd && n < sizeof buf; k++) {
+        const sp_fd *f = &t->p[i].fd[k];
+        if (f->pipe && (leader || f->fd > 2))
+            n += snprintf(buf + n, sizeof buf - n, "%sfd %d (%s end)", n ? ", " : "", f->fd,
+                          f->mode == 'r' ? "read" : "write");
+    }
+    return buf;
+}
+
+static const char *stall_hint(const sp_run *w)
+{
+    static char buf[600];
+    const sp_tree *t = w->tree;
+    if (!t)
+        return "";
+    if (t->n > 0 && t->p[0].pid == w->r.pid && *extra_ends(t, 0, true)) {
+        snprintf(buf, sizeof buf, "pipeline itself (pid %d) still holds %s: once the commands "
+                 "are forked, the parent must close both ends of every pipe.",
+                 (int)w->r.pid, extra_ends(t, 0, true));
+        return buf;
+    }
+    for (int i = 1; i < t->n; i++)
+        if (*extra_ends(t, i, false)) {
+            snprintf(buf, sizeof buf, "the command %s (pid %d) holds, besides its stdin and "
+                     "stdout, %s: in the child, after dup2(), close the original descriptors "
+                     "and every other pipe end, or they stay open through exec.",
+                     t->p[i].comm, (int)t->p[i].pid, extra_ends(t, i, false));
+            return buf;
+        }
+    return "every process is blocked.";
+}
+
+void expect_ended(const sp_run *w)
+{
+    cr_assert(!w->stalled, "the pipeline deadlocked: all its processes stayed blocked for half "
+              "a second and were killed. A reader sees end of file only when EVERY write end of "
+              "its pipe is closed, and a writer gets SIGPIPE only when every read end is "
+              "closed; here %s\n  Pipe ends held: %s.\n  Reproduce: %s", stall_hint(w),
+              sp_describe(w->tree), w->r.cmd);
+    cr_assert(w->r.exited && !w->r.timed_out, "%s", tl_explain(&w->r));
+    cr_assert(tl_clean(&w->r), "pipeline must wait for every command it started: %s",
+              tl_explain(&w->r));
+}
+
+void expect_ok(const sp_run *w)
+{
+    expect_ended(w);
+    cr_assert(tl_exited_ok(&w->r), "%s", tl_explain(&w->r));
+}
+
+const char *pl_trim(const char *out)
+{
+    static char buf[256];
+    while (*out == ' ' || *out == '\t')
+        out++;
+    snprintf(buf, sizeof buf, "%s", out);
+    size_t n = strlen(buf);
+    while (n > 0 && isspace((unsigned char)buf[n - 1]))
+        buf[--n] = '\0';
+    return buf;
+}

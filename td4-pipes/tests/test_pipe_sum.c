@@ -1,0 +1,163 @@
+/*
+ * test_pipe_sum.c: behavioural tests of pipe_sum (td4). Each test runs the program
+ * through the test support library, under the stall watcher of support.c (a
+ * deadlocked run fails in half a second and says which pipe end was left open), and
+ * checks the contract of README.md: the child's sum equals what the parent sent,
+ * the child ends by itself at end of file, the parent waits for it.
+ */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipe_sum_run.h"
+#include "tl.h"
+
+TestSuite(pipe_sum, .init = tl_setup, .fini = tl_teardown, .timeout = 30);
+
+Test(pipe_sum, usage_errors)
+{
+    const char *const *cases[] = {
+        TL_ARGV("pipe_sum", "-n", "-1"),        TL_ARGV("pipe_sum", "-n", "abc"),
+        TL_ARGV("pipe_sum", "-n", "100000001"), TL_ARGV("pipe_sum", "-n", "12x"),
+        TL_ARGV("pipe_sum", "-n", ""),          TL_ARGV("pipe_sum", "-s", "seed"),
+        TL_ARGV("pipe_sum", "-s", "-3"),        TL_ARGV("pipe_sum", "-x"),
+        TL_ARGV("pipe_sum", "extra"),           TL_ARGV("pipe_sum", "-n"),
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        tl_result r = tl_run(&(tl_opts){ .argv = cases[k], .deadline_ms = 3000 });
+        cr_assert(r.exited && r.status == 2, "bad arguments must exit with status 2, but %s",
+                  tl_explain(&r));
+        cr_assert(tl_one_line(r.err), "bad arguments must print exactly one line on stderr, "
+                  "got \"%s\".\n  Reproduce: %s", r.err, r.cmd);
+        cr_assert(!strncmp(r.err, "pipe_sum: ", 10) || !strncmp(r.err, "usage: ", 7),
+                  "the error line must start with \"pipe_sum: \" or \"usage: \", got \"%s\"."
+                  "\n  Reproduce: %s", r.err, r.cmd);
+        cr_assert(r.out_len == 0, "nothing may be printed on stdout for bad arguments, got "
+                  "\"%.100s\".\n  Reproduce: %s", r.out, r.cmd);
+        cr_assert(tl_clean(&r), "bad arguments must be rejected before fork(): %s",
+                  tl_explain(&r));
+        tl_result_free(&r);
+    }
+}
+
+Test(pipe_sum, default_count)
+{
+    long first = -1;
+    bool varied = false;
+    for (int k = 0; k < 6; k++) {
+        struct sum_run u = run_pipe_sum(-1, tl_random_seed(), NULL);
+        expect_sum_ok(&u, -1);
+        cr_assert(u.sent_count >= 5 && u.sent_count <= 20, "without -n the parent must send "
+                  "between 5 and 20 values (5 + rand() %% 16), it sent %ld.\n  Reproduce: %s",
+                  u.sent_count, u.w.r.cmd);
+        varied = varied || (first >= 0 && u.sent_count != first);
+        first = u.sent_count;
+        sum_run_free(&u);
+    }
+    cr_assert(varied, "six runs with different seeds all sent %ld values: the count must be "
+              "drawn at random (after srand(seed)) when -n is not given", first);
+}
+
+Test(pipe_sum, small_counts)
+{
+    long counts[] = { 0, 1, 2, 7 };
+    for (int k = 0; k < 4; k++) {
+        struct sum_run u = run_pipe_sum(counts[k], tl_random_seed(), NULL);
+        expect_sum_ok(&u, counts[k]);
+        sum_run_free(&u);
+    }
+}
+
+/* 300000 ints are 1.2 MB: about 18 times what a pipe holds (64 KiB). */
+Test(pipe_sum, beyond_pipe_capacity)
+{
+    struct sum_run u = run_pipe_sum(300000, tl_random_seed(), NULL);
+    expect_sum_ok(&u, 300000);
+    sum_run_free(&u);
+}
+
+/* Uniform values in 0..9 average 4.5 with a standard deviation of 2.87: over 200000
+ * values the mean is within 0.1 of 4.5 except with probability below 1e-40. */
+Test(pipe_sum, values_in_range)
+{
+    struct sum_run u = run_pipe_sum(200000, tl_random_seed(), NULL);
+    expect_sum_ok(&u, 200000);
+    double mean = (double)u.sent_sum / 200000;
+    cr_assert(mean > 4.4 && mean < 4.6, "the mean of 200000 values was %.3f: values must be "
+              "uniform in 0..9 (rand() %% 10), whose mean is 4.5.\n  Reproduce: %s", mean,
+              u.w.r.cmd);
+    sum_run_free(&u);
+}
+
+/* Either process may run first after fork: the child blocks in read() on an empty
+ * pipe, or the parent fills the pipe and blocks in write(). Both must work, and the
+ * child must see end of file once the parent has closed the write end. */
+Test(pipe_sum, child_ends_at_eof)
+{
+    const char *perturb[] = { NULL, "fork_child=20000-40000", "fork_parent=20000-40000" };
+    for (int k = 0; k < 3; k++) {
+        struct sum_run u = run_pipe_sum(100000, tl_random_seed(), perturb[k]);
+        expect_sum_ok(&u, 100000);
+        sum_run_free(&u);
+    }
+}
+
+Test(pipe_sum, parent_waits)
+{
+    for (int k = 0; k < 3; k++) {
+        struct sum_run u = run_pipe_sum(k == 0 ? 5 : 50000, tl_random_seed(),
+                                        k == 2 ? "fork_parent=20000-40000" : NULL);
+        expect_no_stall(&u);
+        cr_assert(tl_clean(&u.w.r) && !u.w.r.timed_out, "the parent must wait for its child "
+                  "with waitpid() before exiting: %s", tl_explain(&u.w.r));
+        cr_assert(u.has_child && u.has_end, "expected the child's line and then \"parent P: "
+                  "child C exited with status 0\".\n  Output: \"%.300s\"\n  Reproduce: %s",
+                  u.w.r.out, u.w.r.cmd);
+        cr_assert(u.end_line > u.child_line, "the parent reported the end of its child before "
+                  "the child printed its sum: print it after waitpid() returns.\n  Reproduce: %s",
+                  u.w.r.cmd);
+        cr_assert(u.end_child == u.child_pid && u.child_pid != u.w.r.pid && u.end_parent ==
+                  u.w.r.pid, "\"parent %d: child %d ...\" must name pipe_sum's own pid (%d) and "
+                  "the pid of the child that printed the sum (%d).\n  Reproduce: %s",
+                  (int)u.end_parent, (int)u.end_child, (int)u.w.r.pid, (int)u.child_pid,
+                  u.w.r.cmd);
+        cr_assert(!u.end_signal && u.end_status == 0, "the child must exit with status 0 after "
+                  "printing its sum.\n  Reproduce: %s", u.w.r.cmd);
+        sum_run_free(&u);
+    }
+}
+
+Test(pipe_sum, seed_reproducible)
+{
+    unsigned seed = tl_random_seed();
+    struct sum_run a = run_pipe_sum(-1, seed, NULL), b = run_pipe_sum(-1, seed, NULL);
+    expect_sum_ok(&a, -1);
+    expect_sum_ok(&b, -1);
+    cr_assert(a.sent_count == b.sent_count && a.sent_sum == b.sent_sum, "two runs with -s %u "
+              "sent %ld values (sum %ld) and %ld values (sum %ld): call srand(seed) once, before "
+              "drawing the count and the values.\n  Reproduce: %s", seed, a.sent_count,
+              a.sent_sum, b.sent_count, b.sent_sum, a.w.r.cmd);
+    struct sum_run c = run_pipe_sum(100000, seed, NULL), d = run_pipe_sum(100000, seed, NULL);
+    expect_sum_ok(&c, 100000);
+    expect_sum_ok(&d, 100000);
+    cr_assert(c.sent_sum == d.sent_sum, "two runs with -n 100000 -s %u sent values summing to "
+              "%ld and %ld: the values must come from rand() seeded once with the -s seed (do "
+              "not call srand() yourself).\n  Reproduce: %s", seed, c.sent_sum, d.sent_sum,
+              c.w.r.cmd);
+    sum_run_free(&c);
+    sum_run_free(&d);
+    bool differ = false;
+    for (unsigned k = 1; k <= 4 && !differ; k++) {
+        struct sum_run e = run_pipe_sum(-1, seed + k, NULL);
+        expect_sum_ok(&e, -1);
+        differ = e.sent_count != a.sent_count || e.sent_sum != a.sent_sum;
+        sum_run_free(&e);
+    }
+    cr_assert(differ, "seeds %u to %u all sent %ld values with sum %ld: the seed must drive "
+              "the random values.\n  Reproduce: %s", seed, seed + 4, a.sent_count, a.sent_sum,
+              a.w.r.cmd);
+    sum_run_free(&a);
+    sum_run_free(&b);
+}
