@@ -318,6 +318,8 @@ static void build_cmd(tl_proc *p, const tl_opts *o)
 {
     size_t n = 0;
     char *c = p->r.cmd;
+    for (int i = 0; o->env && o->env[i] && n < sizeof p->r.cmd - 1; i++)
+        n += snprintf(c + n, sizeof p->r.cmd - n, "%s ", o->env[i]);
     for (int i = 0; o->argv[i] && n < sizeof p->r.cmd - 1; i++) {
         const char *a = i == 0 && !strchr(o->argv[0], '/') ? shown_bin(o->argv[0]) : o->argv[i];
         bool quote = !*a || strpbrk(a, " \t'\"$\\;&|<>*?()");
@@ -395,9 +397,13 @@ static void exec_child(const char *path, const tl_opts *o, char **env, int in, i
     setpgid(0, 0);
     if (dup2(in, 0) == -1 || dup2(out, 1) == -1 || dup2(err, 2) == -1)
         _exit(127);
-    /* Close Criterion's descriptors (and ours) except the exec-error pipe. */
-    for (int fd = 3; fd < 1024; fd++)
-        if (fd != errpipe)
+    /* Close Criterion's descriptors (and ours) except the exec-error pipe, which is
+     * moved to 3 first: close_range(4, ~0) then covers every descriptor, however high. */
+    if (errpipe != 3 && (dup2(errpipe, 3) == -1 || fcntl(3, F_SETFD, FD_CLOEXEC) == -1))
+        _exit(127);
+    errpipe = 3;
+    if (syscall(SYS_close_range, 4U, ~0U, 0U) == -1)
+        for (int fd = 4; fd < 65536; fd++)
             close(fd);
     long cap = o->out_cap ? o->out_cap : 16L << 20;
     struct rlimit fs = { (rlim_t)cap, (rlim_t)cap }, core = { 0, 0 };
