@@ -239,13 +239,33 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
     return 0;
 }
 
+/* Directories of tests whose worker is gone (killed by a timeout, or by an outer
+ * deadline) are named tl-<dead pid>-*: remove them, so killed runs do not pile up. */
+static void remove_stale_dirs(const char *tmp)
+{
+    DIR *d = opendir(tmp);
+    char path[512];
+    int pid;
+    for (struct dirent *e; d && (e = readdir(d));) {
+        if (sscanf(e->d_name, "tl-%d-", &pid) != 1 || pid <= 0 ||
+            kill(pid, 0) == 0 || errno != ESRCH)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", tmp, e->d_name);
+        nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    }
+    if (d)
+        closedir(d);
+}
+
 void tl_setup(void)
 {
     const char *tmp = getenv("TMPDIR");
-    snprintf(base_dir, sizeof base_dir, "%s/tl-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    tmp = tmp && *tmp ? tmp : "/tmp";
+    remove_stale_dirs(tmp);
+    snprintf(base_dir, sizeof base_dir, "%s/tl-%d-XXXXXX", tmp, (int)getpid());
     if (!mkdtemp(base_dir)) {
-        fprintf(stderr, "tl: cannot create a temp directory in %s: %s\n",
-                tmp ? tmp : "/tmp", strerror(errno));
+        fprintf(stderr, "tl: cannot create a temp directory in %s: %s\n", tmp,
+                strerror(errno));
         abort();
     }
     snprintf(work_dir, sizeof work_dir, "%s/work", base_dir);
