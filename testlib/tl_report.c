@@ -9,7 +9,8 @@
  * itself non-dumpable, so that no process of the same uid can reach the descriptor
  * through /proc/PID/fd or ptrace.
  *
- * Record: SUITE/TEST <TAB> PASS|FAIL|CRASH|TIMEOUT <TAB> message, one per line, with
+ * Record: SUITE/TEST <TAB> PASS|FAIL|SKIP|CRASH|TIMEOUT <TAB> message (a skipped test
+ * scores nothing: tools/score shows it as SKIP), one per line, with
  * backslash, tab and newline escaped as \\, \t and \n.
  */
 #include <criterion/criterion.h>
@@ -59,7 +60,8 @@ ReportHook(POST_TEST)(struct criterion_test_stats *stats)
     static char line[8192];
     const char *status = stats->timed_out ? "TIMEOUT"
                          : stats->crashed ? "CRASH"
-                         : stats->test_status == CR_STATUS_PASSED ? "PASS" : "FAIL";
+                         : stats->test_status == CR_STATUS_PASSED ? "PASS"
+                         : stats->test_status == CR_STATUS_SKIPPED ? "SKIP" : "FAIL";
     size_t n = (size_t)snprintf(line, sizeof line, "%s/%s\t%s\t", stats->test->category,
                                 stats->test->name, status);
     if (stats->crashed && n < sizeof line)
