@@ -39,6 +39,7 @@ submit:
 test: instructor-only
 	@mkdir -p build; : > $(SUMMARY)
 	@for e in $(EXERCISES); do tools/selftest $$e $(SUMMARY); done; \
+	  tools/subsuite sandbox $(SUMMARY) $(MAKE) -s -C grader/sandbox test; \
 	  tools/distcheck $(SUMMARY); \
 	  if handouts/build >/dev/null; then handouts/check build/handouts $(SUMMARY); \
 	  else echo "handouts: the build failed"; echo "0 1" >> $(SUMMARY); fi; \
