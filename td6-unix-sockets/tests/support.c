@@ -1,0 +1,259 @@
+/*
+ * support.c: td6's test helpers (see support.h). Runs in the Criterion worker: no
+ * fork here, every wait bounded, every socket close-on-exec.
+ */
+#include "support.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#define READY_MS 3000
+#define STOP_MS 2000
+
+void pause_ms(int ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+        continue;
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+const char *shown_prog(const char *prog)
+{
+    static char bufs[4][512];
+    static int next;
+    char *b = bufs[next++ % 4];
+    const char *dir = getenv("TD_BIN_SHOW");
+    if (dir && *dir)
+        snprintf(b, 512, "%s%s/%s", dir[0] == '/' ? "" : "./", dir, prog);
+    else
+        snprintf(b, 512, "%s", tl_bin(prog));
+    return b;
+}
+
+server start_server_argv(const char *const *argv)
+{
+    server s = { 0 };
+    size_t n = 0;
+    for (int i = 0; argv[i] && n < sizeof s.cmd; i++)
+        n += (size_t)snprintf(s.cmd + n, sizeof s.cmd - n, "%s%s", i ? " " : "",
+                              i ? argv[i] : shown_prog(argv[0]));
+    s.p = tl_start(&(tl_opts){ .argv = argv, .deadline_ms = 25000 });
+    if (!tl_wait_output(s.p, "listening on ", READY_MS)) {
+        bool late;
+        tl_result r = stop_server(&s, SIGKILL, &late);
+        cr_assert_fail("the server never became ready (no line \"listening on %s\" within "
+                       "%d ms): %s", SOCK_NAME, READY_MS, tl_explain(&r));
+    }
+    return s;
+}
+
+server start_server(int clients)
+{
+    char c[16];
+    snprintf(c, sizeof c, "%d", clients);
+    if (clients > 0)
+        return start_server_argv(TL_ARGV("sum_server", "-p", SOCK_NAME, "-c", c));
+    return start_server_argv(TL_ARGV("sum_server", "-p", SOCK_NAME));
+}
+
+tl_result stop_server(server *s, int sig, bool *late)
+{
+    tl_signal(s->p, sig);
+    double until = now_ms() + tl_deadline(STOP_MS);
+    while (tl_alive(s->p) && now_ms() < until)
+        pause_ms(2);
+    *late = tl_alive(s->p);
+    if (*late)
+        tl_signal(s->p, SIGKILL);
+    tl_result r = tl_wait(s->p);
+    s->p = NULL;
+    return r;
+}
+
+/* Parse "round R: V1 + V2 ... = S" into *l; false if the line is not one. */
+static bool parse_round(const char *line, round_line *l)
+{
+    char *end;
+    if (strncmp(line, "round ", 6) != 0)
+        return false;
+    const char *p = line + 6;
+    l->number = strtol(p, &end, 10);
+    if (end == p || strncmp(end, ": ", 2) != 0)
+        return false;
+    p = end + 2;
+    for (l->nv = 0; l->nv < MAX_VALUES;) {
+        l->v[l->nv++] = strtoll(p, &end, 10);
+        if (end == p)
+            return false;
+        if (!strncmp(end, " + ", 3))
+            p = end + 3;
+        else if (!strncmp(end, " = ", 3))
+            break;
+        else
+            return false;
+    }
+    p = end + 3;
+    l->sum = strtoll(p, &end, 10);
+    return end != p && *end == '\0';
+}
+
+server_out parse_server(const char *out)
+{
+    server_out o = { .stopped = -1 };
+    int cap = 16;
+    o.rounds = malloc((size_t)cap * sizeof *o.rounds);
+    char *copy = strdup(out), *save = NULL;
+    int k = 0;
+    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save), k++) {
+        char tail;
+        long v;
+        if (k == 0 && !strncmp(line, "listening on ", 13)) {
+            o.listening = true;
+            continue;
+        }
+        if (o.nrounds == cap)
+            o.rounds = realloc(o.rounds, (size_t)(cap *= 2) * sizeof *o.rounds);
+        if (parse_round(line, &o.rounds[o.nrounds]))
+            o.nrounds++;
+        else if (sscanf(line, "stopped after %ld rounds%c", &v, &tail) == 1)
+            o.stopped = v;
+        else if (o.nbad++ == 0)
+            snprintf(o.bad, sizeof o.bad, "%.180s", line);
+    }
+    free(copy);
+    return o;
+}
+
+void free_server_out(server_out *o)
+{
+    free(o->rounds);
+    o->rounds = NULL;
+}
+
+tl_proc *start_client(long long value, int deadline_ms)
+{
+    char v[32];
+    snprintf(v, sizeof v, "%lld", value);
+    return tl_start(&(tl_opts){ .argv = TL_ARGV("sum_client", "-p", SOCK_NAME, v),
+                                .deadline_ms = deadline_ms });
+}
+
+bool client_sum(const tl_result *r, long long *sum)
+{
+    char tail;
+    return tl_one_line(r->out) && sscanf(r->out, "sum = %lld%c", sum, &tail) == 2 &&
+           tail == '\n';
+}
+
+void random_values(long long *v, int n, char *note, size_t note_len)
+{
+    unsigned seed = tl_random_seed();
+    srand(seed);
+    snprintf(note, note_len, "values drawn with seed %u", seed);
+    for (int i = 0; i < n; i++) {
+        bool again;
+        do {
+            /* Mostly small values (readable), sometimes anything in the 32-bit range. */
+            if (rand() % 4)
+                v[i] = rand() % 2001 - 1000;
+            else
+                v[i] = (long long)(((unsigned)rand() << 16) ^ (unsigned)rand()) % 4294967296LL
+                       - 2147483648LL;
+            again = false;
+            for (int j = 0; j < i; j++)
+                again = again || v[j] == v[i];
+        } while (again);
+    }
+}
+
+static int unix_socket_at(struct sockaddr_un *sa)
+{
+    memset(sa, 0, sizeof *sa);
+    sa->sun_family = AF_UNIX;
+    snprintf(sa->sun_path, sizeof sa->sun_path, "%s", tl_path(SOCK_NAME));
+    return socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+}
+
+int raw_connect(void)
+{
+    struct sockaddr_un sa;
+    int fd = unix_socket_at(&sa);
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == -1) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+bool raw_send(int fd, const void *buf, size_t len)
+{
+    ssize_t n;
+    while ((n = send(fd, buf, len, MSG_NOSIGNAL)) == -1 && errno == EINTR)
+        continue;
+    return n == (ssize_t)len;
+}
+
+ssize_t raw_recv(int fd, char *buf, size_t cap, int timeout_ms)
+{
+    struct pollfd p = { fd, POLLIN, 0 };
+    int k = poll(&p, 1, tl_deadline(timeout_ms));
+    if (k == 0)
+        return -2;
+    if (k < 0)
+        return -1;
+    ssize_t n;
+    while ((n = recv(fd, buf, cap, MSG_DONTWAIT)) == -1 && errno == EINTR)
+        continue;
+    return n;
+}
+
+int fake_listen(void)
+{
+    struct sockaddr_un sa;
+    int fd = unix_socket_at(&sa);
+    if (fd >= 0 && (bind(fd, (struct sockaddr *)&sa, sizeof sa) == -1 || listen(fd, 8) == -1)) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+int fake_accept(int lfd, tl_proc *client, int timeout_ms)
+{
+    struct pollfd p = { lfd, POLLIN, 0 };
+    double until = now_ms() + tl_deadline(timeout_ms);
+    /* Short slices: give up as soon as the client has ended without connecting. */
+    while (poll(&p, 1, 10) != 1) {
+        if (now_ms() > until || !tl_alive(client))
+            return -1;
+    }
+    return accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+}
+
+bool wait_fd_count(pid_t pid, int n, int timeout_ms)
+{
+    double until = now_ms() + tl_deadline(timeout_ms);
+    for (;;) {
+        if (tl_fd_count(pid) >= n)
+            return true;
+        if (now_ms() > until)
+            return false;
+        pause_ms(2);
+    }
+}
