@@ -1,0 +1,181 @@
+/*
+ * exercise.c: load the instructor tree's exercises: STUDENT_FILES and rubric.tsv
+ * (see CONTRIBUTING.md, "Conventions the grader relies on").
+ */
+#include "exercise.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A STUDENT_FILES entry the grader may copy: relative, no "..", not a test. */
+static int safe_entry(const char *f)
+{
+    return f[0] && f[0] != '/' && !strstr(f, "..") && strncmp(f, "tests/", 6) != 0 &&
+           strcmp(f, "Makefile") != 0 && strcmp(f, "rubric.tsv") != 0;
+}
+
+static int load_files(const char *path, struct exercise *ex, char *err)
+{
+    char *text = read_text(path, 1 << 20, NULL);
+    if (!text) {
+        snprintf(err, ERRLEN, "cannot read %s", path);
+        return -1;
+    }
+    char *save = NULL;
+    for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        char *f = trim(l);
+        if (!*f || *f == '#' || strcmp(f, "ANSWERS.md") == 0)
+            continue;
+        if (!safe_entry(f)) {
+            snprintf(err, ERRLEN, "%s: refusing the entry '%s'", path, f);
+            free(text);
+            return -1;
+        }
+        ex->files = xrealloc(ex->files, (size_t)(ex->nfiles + 1) * sizeof *ex->files);
+        ex->files[ex->nfiles++] = xstrdup(f);
+    }
+    free(text);
+    return 0;
+}
+
+static int parse_rubric_line(char *line, struct rubric_line *r)
+{
+    char *f[4] = { 0 };
+    int n = 0;
+    for (char *p = line; n < 4; n++) {
+        f[n] = p;
+        p = strchr(p, '\t');
+        if (!p)
+            break;
+        *p++ = '\0';
+    }
+    if (!f[1] || !*trim(f[0]))
+        return -1;
+    char *end;
+    r->test = xstrdup(trim(f[0]));
+    r->points = strtod(f[1], &end);
+    r->hidden = f[2] && strcmp(trim(f[2]), "hidden") == 0;
+    r->memcheck = strncmp(r->test, "memcheck/", 9) == 0;
+    r->hint = xstrdup(f[3] ? trim(f[3]) : "");
+    return end == f[1] || r->points < 0 ? -1 : 0;
+}
+
+int load_rubric(const char *path, struct exercise *ex, char *err)
+{
+    char *text = read_text(path, 1 << 20, NULL);
+    if (!text) {
+        snprintf(err, ERRLEN, "cannot read %s", path);
+        return -1;
+    }
+    int lineno = 0, rc = 0;
+    char *save = NULL;
+    for (char *l = strtok_r(text, "\n", &save); l && rc == 0; l = strtok_r(NULL, "\n", &save)) {
+        lineno++;
+        if (l[0] == '#' || !*trim(l))
+            continue;
+        struct rubric_line r = { 0 };
+        if (parse_rubric_line(l, &r) == -1) {
+            snprintf(err, ERRLEN, "%s: line %d is not TEST<TAB>POINTS<TAB>...", path, lineno);
+            rc = -1;
+            break;
+        }
+        ex->rubric = xrealloc(ex->rubric, (size_t)(ex->nrubric + 1) * sizeof r);
+        ex->rubric[ex->nrubric++] = r;
+        ex->max += r.points;
+        ex->has_memcheck |= r.memcheck;
+    }
+    free(text);
+    return rc;
+}
+
+/* Name each scenario of memcheck.txt after the "# memcheck/NAME:" comment above it. */
+static void load_scenarios(const char *path, struct exercise *ex)
+{
+    char *text = read_text(path, 1 << 20, NULL), *save = NULL, name[256] = "";
+    for (char *l = text ? strtok_r(text, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save)) {
+        char *t = trim(l);
+        if (strncmp(t, "# memcheck/", 11) == 0)
+            sscanf(t + 2, "%255[^: \t]", name);
+        if (!*t || *t == '#')
+            continue;
+        ex->scenarios = xrealloc(ex->scenarios, (size_t)(ex->nscenarios + 1) * sizeof (char *));
+        ex->scenarios[ex->nscenarios++] = xstrdup(name);
+        name[0] = '\0';
+    }
+    free(text);
+}
+
+static int load_one(const char *tree, const char *name, struct exercise *ex, char *err)
+{
+    memset(ex, 0, sizeof *ex);
+    ex->name = xstrdup(name);
+    char *files = xasprintf("%s/%s/STUDENT_FILES", tree, name);
+    char *rubric = xasprintf("%s/%s/rubric.tsv", tree, name);
+    int rc = load_files(files, ex, err);
+    if (rc == 0)
+        rc = load_rubric(rubric, ex, err);
+    char *mc = xasprintf("%s/%s/memcheck.txt", tree, name);
+    load_scenarios(mc, ex);
+    free(mc);
+    free(files);
+    free(rubric);
+    return rc;
+}
+
+static int is_exercise(const char *tree, const char *name)
+{
+    const char *need[] = { "Makefile", "STUDENT_FILES", "rubric.tsv" };
+    for (int i = 0; i < 3; i++) {
+        char *p = xasprintf("%s/%s/%s", tree, name, need[i]);
+        int ok = is_file(p);
+        free(p);
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
+static int wanted(const char *only, const char *name)
+{
+    if (!only)
+        return strncmp(name, "td", 2) == 0;
+    size_t n = strlen(name);
+    for (const char *p = only; (p = strstr(p, name)); p++)
+        if ((p == only || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+            return 1;
+    return 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const struct exercise *)a)->name, ((const struct exercise *)b)->name);
+}
+
+int load_exercises(const char *tree, const char *only, struct exercise **out, int *n,
+                   char *err)
+{
+    DIR *d = opendir(tree);
+    if (!d) {
+        snprintf(err, ERRLEN, "cannot read the instructor tree %s", tree);
+        return -1;
+    }
+    struct dirent *e;
+    int rc = 0;
+    *out = NULL;
+    *n = 0;
+    while (rc == 0 && (e = readdir(d))) {
+        if (e->d_name[0] == '.' || !wanted(only, e->d_name) || !is_exercise(tree, e->d_name))
+            continue;
+        *out = xrealloc(*out, (size_t)(*n + 1) * sizeof **out);
+        rc = load_one(tree, e->d_name, &(*out)[(*n)++], err);
+    }
+    closedir(d);
+    if (rc == 0 && *n == 0)
+        snprintf(err, ERRLEN, "no exercise%s%s in %s", only ? " named " : "", only ? only : "",
+                 tree), rc = -1;
+    if (rc == 0)
+        qsort(*out, (size_t)*n, sizeof **out, by_name);
+    return rc;
+}

@@ -1,0 +1,237 @@
+/*
+ * grade.c: one exercise of one submission, from work copy to results (see grade.h).
+ */
+#include "grade.h"
+#include "job.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_STUDENT_FILE (1 << 20)
+
+static const char *const not_copied[] = { "build", "solution", "buggy", "rubric.tsv", NULL };
+
+char *job_dir(const struct grade_ctx *g, const struct submission *s, const struct exercise *ex)
+{
+    return xasprintf("%s/%s/%s", g->jobs, s->id, ex->name);
+}
+
+static void status_line(const char *jd, const char *fmt, const char *a, const char *b)
+{
+    char *path = xasprintf("%s/status", jd);
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd != -1) {
+        char *line = xasprintf(fmt, a, b);
+        write_all(fd, line, strlen(line));
+        free(line);
+        close(fd);
+    }
+    free(path);
+}
+
+static void step_line(const char *jd, const char *step, const struct job_outcome *o)
+{
+    int rc = o->status == -1 ? -1 : WIFEXITED(o->status) ? WEXITSTATUS(o->status)
+                                                         : 128 + WTERMSIG(o->status);
+    char *rest = xasprintf("%d %d %d %d %.2f", rc, o->timed_out, o->log_capped, o->leftovers,
+                           o->secs);
+    status_line(jd, "%s %s\n", step, rest);
+    free(rest);
+}
+
+/* Remove the test sources (hidden ones above all) from the work copy. */
+static void drop_test_sources(const char *dir)
+{
+    char *tests = xasprintf("%s/tests", dir);
+    struct dirent **ents;
+    int n = scandir(tests, &ents, NULL, NULL);
+    for (int i = 0; i < n; i++) {
+        if (ends_with(ents[i]->d_name, ".c") || ends_with(ents[i]->d_name, ".h")) {
+            char *p = xasprintf("%s/%s", tests, ents[i]->d_name);
+            unlink(p);
+            free(p);
+        }
+        free(ents[i]);
+    }
+    if (n > 0)
+        free(ents);
+    free(tests);
+}
+
+static int copy_student_file(const char *src, const char *dst, char *err)
+{
+    struct stat st;
+    if (lstat(src, &st) == -1 || !S_ISREG(st.st_mode)) {
+        snprintf(err, ERRLEN, "%s", errno == ENOENT ? "not found" : "not a regular file");
+        return -1;
+    }
+    if (st.st_size > MAX_STUDENT_FILE) {
+        snprintf(err, ERRLEN, "larger than %d bytes", MAX_STUDENT_FILE);
+        return -1;
+    }
+    char *dir = xstrdup(dst);
+    *strrchr(dir, '/') = '\0';
+    int rc = mkdir_p(dir, err) == -1 ? -1 : copy_file(src, dst, err);
+    free(dir);
+    if (rc == 0)
+        utimensat(AT_FDCWD, dst, NULL, 0);
+    return rc;
+}
+
+/* The pristine copy plus the student's files; -1 when some are missing. */
+static int work_copy(const struct grade_ctx *g, const char *from, const char *root,
+                     const struct exercise *ex, const char *jd, char *err)
+{
+    char *smk = xasprintf("%s/mk", g->stage), *dmk = xasprintf("%s/mk", root);
+    char *sex = xasprintf("%s/%s", g->stage, ex->name), *dex = xasprintf("%s/%s", root, ex->name);
+    int rc = sync_tree(smk, dmk, NULL, err) == -1 || sync_tree(sex, dex, not_copied, err) == -1;
+    drop_test_sources(dex);
+    int missing = 0;
+    for (int i = 0; i < ex->nfiles && rc == 0; i++) {
+        char *dst = xasprintf("%s/%s", dex, ex->files[i]);
+        char *src = xasprintf("%s/%s", from, ex->files[i]);
+        unlink(dst);
+        if (copy_student_file(src, dst, err) == -1 && ++missing) {
+            char *where = xasprintf("%s/%s", ex->name, ex->files[i]);
+            status_line(jd, "missing %s (%s)\n", where, err);
+            free(where);
+        }
+        free(src);
+        free(dst);
+    }
+    char *answers = xasprintf("%s/ANSWERS.md", from), *keep = xasprintf("%s/ANSWERS.md", jd);
+    if (is_file(answers))
+        copy_student_file(answers, keep, err);
+    free(answers);
+    free(keep);
+    free(smk), free(dmk), free(sex), free(dex);
+    if (rc)
+        status_line(jd, "error %s%s\n", "cannot make the work copy: ", err);
+    return rc || missing ? -1 : 0;
+}
+
+/* The environment settings of a job: the test run's limit, the results descriptor,
+ * Criterion's jobs and the deadline scale. Returns the array (strings to free). */
+static char **step_env(const struct grade_ctx *g, int results_fd)
+{
+    char **env = calloc(5, sizeof *env);
+    int n = 0;
+    env[n++] = xasprintf("TL_SUITE_LIMIT=%d", g->timeout_s > 30 ? g->timeout_s - 15 : g->timeout_s);
+    if (results_fd >= 0)
+        env[n++] = xstrdup("TL_RESULTS_FD=3");
+    if (g->tl_jobs)
+        env[n++] = xasprintf("TL_JOBS=%d", g->tl_jobs);
+    if (g->time_scale)
+        env[n++] = xasprintf("TL_TIME_SCALE=%s", g->time_scale);
+    return env;
+}
+
+static void free_strings(char **v)
+{
+    for (char **p = v; *p; p++)
+        free(*p);
+    free(v);
+}
+
+/* One make step of the exercise in the work copy, through the job seam. The tests'
+ * records come through descriptor 3 into JOBDIR/results.tsv, outside the work copy. */
+static int make_step(const struct grade_ctx *g, const char *jd, const char *dir,
+                     const char *step, char **extra)
+{
+    char err[ERRLEN];
+    char *argv[16] = { "make", "-s", "--no-print-directory", "-C", (char *)dir, "IMPL=student",
+                       xasprintf("ROOT=%s", g->stage) };
+    for (int n = 7; *extra && n < 15; extra++)
+        argv[n++] = *extra;
+    int tests = strcmp(step, "tests") == 0, memcheck = strcmp(step, "memcheck") == 0;
+    char *log = xasprintf("%s/%s.log", jd, step), *tmp = xasprintf("%s/tmp-%s", jd, step);
+    char *results = xasprintf("%s/results.tsv", jd);
+    int fd = tests ? open(results, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : -1;
+    char **env = step_env(g, fd), *root = xstrdup(dir);
+    *strrchr(root, '/') = '\0';
+    char *ex = strrchr(dir, '/') + 1;
+    char *hide[] = { xasprintf("%s/%s/solution", g->stage, ex), xasprintf("%s/%s/buggy", g->stage, ex),
+                     xasprintf("%s/%s/tests", g->stage, ex), xasprintf("%s/%s/rubric.tsv", g->stage, ex),
+                     NULL };
+    const char *ro[] = { g->stage, NULL };
+    struct job_spec spec = { .argv = argv, .cwd = dir, .log = log, .tmpdir = tmp, .env = env,
+                             .slot = g->slot, .pass_fd = fd, .rw_dir = root, .ro_dirs = ro,
+                             .hide = (const char *const *)hide,
+                             .deadline_s = tests ? g->timeout_s : memcheck ? 600 : 120,
+                             .log_cap = tests ? 16 << 20 : 4 << 20 };
+    struct job_outcome out;
+    int rc = job_run(&spec, &out, err);
+    if (rc == -1)
+        status_line(jd, "error %s%s\n", "", err);
+    else
+        step_line(jd, step, &out);
+    if (fd >= 0)
+        close(fd);
+    free(argv[6]), free(log), free(tmp), free(results), free_strings(env), free(root);
+    for (char **h = hide; *h; h++)
+        free(*h);
+    return rc == 0 && out.status == 0 && !out.timed_out && !out.log_capped ? 0 : -1;
+}
+
+/* The valgrind scenarios, in a sub-worker running beside the tests: it is a subreaper
+ * of its own, so what it starts stays out of the tests' job. Returns its pid or -1. */
+static pid_t start_memcheck(const struct grade_ctx *g, const char *jd, const char *dir)
+{
+    char *memcheck[] = { "memcheck", NULL };
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char err[ERRLEN];
+        job_protect(0);
+        if (job_init_worker(err) == 0)
+            make_step(g, jd, dir, "memcheck", memcheck);
+        _exit(0);
+    }
+    if (pid == -1)
+        make_step(g, jd, dir, "memcheck", memcheck);
+    return pid;
+}
+
+static void run_steps(const struct grade_ctx *g, const char *jd, const char *dir,
+                      const struct exercise *ex)
+{
+    char *build[] = { "programs", NULL };
+    if (make_step(g, jd, dir, "build", build) == -1)
+        return;
+    pid_t mc = ex->has_memcheck ? start_memcheck(g, jd, dir) : -1;
+    job_protect(mc > 0 ? mc : 0);
+    char *tests[] = { xasprintf("TEST_BIN=%s/%s/build/tests/run_tests", g->stage, ex->name),
+                      xasprintf("TD_REF_BIN=%s/%s/build/solution", g->stage, ex->name),
+                      "results", NULL };
+    make_step(g, jd, dir, "tests", tests);
+    free(tests[0]), free(tests[1]);
+    while (mc > 0 && waitpid(mc, NULL, 0) == -1 && errno == EINTR)
+        ;
+    job_protect(0);
+}
+
+int grade_exercise(const struct grade_ctx *g, const struct submission *s,
+                   const struct exercise *ex)
+{
+    char err[ERRLEN];
+    char *jd = job_dir(g, s, ex), *root = xasprintf("%s/root", jd);
+    char *from = s->base ? xasprintf("%s/%s", s->base, ex->name) : NULL;
+    char *dir = xasprintf("%s/%s", root, ex->name);
+    rm_rf(jd);
+    int rc = mkdir_p(jd, err);
+    if (rc == 0 && (!from || !is_dir(from)))
+        status_line(jd, "%s%s\n", "notsubmitted", "");
+    else if (rc == 0 && work_copy(g, from, root, ex, jd, err) == 0)
+        run_steps(g, jd, dir, ex);
+    if (rc == 0 && !g->keep)
+        rm_rf(root);
+    free(jd), free(root), free(from), free(dir);
+    return rc;
+}

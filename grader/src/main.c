@@ -1,0 +1,398 @@
+/*
+ * main.c: grader [options] SUBMISSION...: grade a class's submissions against the
+ * instructor tree (see README.md). Options, the job pool (one worker process per
+ * submission and exercise, -j of them at a time) and the end of each submission.
+ */
+#include "archive.h"
+#include "discover.h"
+#include "exercise.h"
+#include "grade.h"
+#include "job.h"
+#include "merge.h"
+#include "progress.h"
+#include "report.h"
+#include "score.h"
+#include "stage.h"
+#include "util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct options {
+    const char *out, *tree, *only, *workdir;
+    const char *time_scale;
+    int jobs, tl_jobs, timeout, regrade, no_merge, merge_only, autolab, keep, quiet, prepare;
+    struct discover_opts d;
+};
+
+struct run {
+    struct options o;
+    struct exercise *ex;
+    int nex;
+    struct submission *subs;
+    int nsubs;
+    struct grade_ctx g;
+    int *order;        /* exercises in the order their jobs start: longest first */
+    int failures;
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_stop(int sig)
+{
+    stop = sig;
+}
+
+static void usage(FILE *f)
+{
+    fputs("usage: grader [options] SUBMISSION...   (directory, .tar, .tar.gz, .tgz, .zip,\n"
+          "                                          or a folder of them: an LMS export)\n"
+          "       grader --merge -o OUTDIR         (gradebook and summary from OUTDIR/*/)\n"
+          "  -o, --output DIR      reports go to DIR/<id>/, class files to DIR (grades)\n"
+          "  -T, --tree DIR        the instructor tree (the workbook holding this grader)\n"
+          "  -e, --exercises LIST  grade only these exercises (comma-separated)\n"
+          "  -j, --jobs N          exercises graded at once (number of CPUs)\n"
+          "      --test-jobs N     Criterion jobs inside one test run (its default)\n"
+          "  -t, --timeout SECS    wall-clock limit of one exercise's test run (240)\n"
+          "      --regrade         grade again submissions that already have results.json\n"
+          "      --no-merge        do not build gradebook.csv and the summary\n"
+          "      --merge           only build gradebook.csv and the summary\n"
+          "      --lms             directories given are LMS exports (one entry per student)\n"
+          "      --single          each argument is one submission\n"
+          "      --id ID           the id of the (single) submission\n"
+          "      --id-regex RE     the id is group 1 of RE matched on the entry's name\n"
+          "      --autolab         print the feedback, then {\"scores\": {...}} last\n"
+          "      --workdir DIR     staging and work copies (OUTDIR/.grader)\n"
+          "      --keep            keep the work copies and logs (debugging)\n"
+          "      --prepare         only build the instructor tree's tests and reference\n"
+          "      --time-scale K    multiply the tests' deadlines by K (slow machines)\n"
+          "  -q, --quiet           no progress output\n", f);
+}
+
+static int parse_int(const char *s, int min, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < min || v > 100000)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+    static const struct option longs[] = {
+        { "output", 1, 0, 'o' }, { "tree", 1, 0, 'T' }, { "exercises", 1, 0, 'e' },
+        { "jobs", 1, 0, 'j' }, { "timeout", 1, 0, 't' }, { "quiet", 0, 0, 'q' },
+        { "help", 0, 0, 'h' }, { "test-jobs", 1, 0, 1 }, { "regrade", 0, 0, 2 },
+        { "no-merge", 0, 0, 3 }, { "merge", 0, 0, 4 }, { "lms", 0, 0, 5 }, { "single", 0, 0, 6 },
+        { "id", 1, 0, 7 }, { "id-regex", 1, 0, 8 }, { "autolab", 0, 0, 9 },
+        { "workdir", 1, 0, 10 }, { "keep", 0, 0, 11 }, { "prepare", 0, 0, 12 },
+        { "time-scale", 1, 0, 13 }, { 0, 0, 0, 0 } };
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    *o = (struct options){ .out = "grades", .jobs = cpus > 0 ? (int)cpus : 1, .timeout = 240 };
+    int c, bad = 0;
+    while (!bad && (c = getopt_long(argc, argv, "o:T:e:j:t:qh", longs, NULL)) != -1) {
+        switch (c) {
+        case 'o': o->out = optarg; break;
+        case 'T': o->tree = optarg; break;
+        case 'e': o->only = optarg; break;
+        case 'j': bad = parse_int(optarg, 1, &o->jobs); break;
+        case 't': bad = parse_int(optarg, 5, &o->timeout); break;
+        case 'q': o->quiet = 1; break;
+        case 'h': usage(stdout); exit(0);
+        case 1: bad = parse_int(optarg, 0, &o->tl_jobs); break;
+        case 2: o->regrade = 1; break;
+        case 3: o->no_merge = 1; break;
+        case 4: o->merge_only = 1; break;
+        case 5: o->d.lms = 1; break;
+        case 6: o->d.single = 1; break;
+        case 7: o->d.id = optarg; break;
+        case 8: o->d.id_regex = optarg; break;
+        case 9: o->autolab = o->regrade = 1; break;
+        case 10: o->workdir = optarg; break;
+        case 11: o->keep = 1; break;
+        case 12: o->prepare = 1; break;
+        case 13: o->time_scale = optarg; bad = atof(optarg) <= 0; break;
+        default: bad = 1;
+        }
+    }
+    if (bad || (!o->merge_only && !o->prepare && optind == argc)) {
+        if (bad && optarg)
+            fprintf(stderr, "grader: bad value '%s'\n", optarg);
+        usage(stderr);
+        return -1;
+    }
+    return 0;
+}
+
+/* The instructor tree by default: the directory above the one holding this program. */
+static char *default_tree(void)
+{
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return xstrdup(".");
+    self[n] = '\0';
+    for (int i = 0; i < 2 && strrchr(self, '/'); i++)
+        *strrchr(self, '/') = '\0';
+    return xstrdup(*self ? self : "/");
+}
+
+static char *absolute(const char *path)
+{
+    char *r = realpath(path, NULL);
+    return r ? r : xstrdup(path);
+}
+
+/* Unpack an archive and find the exercise directories; errors go in s->error. */
+static void open_submission(struct run *r, struct submission *s)
+{
+    char err[ERRLEN] = "";
+    char *root = s->path;
+    char *unpacked = NULL;
+    if (s->archive) {
+        unpacked = xasprintf("%s/%s/_submission", r->g.jobs, s->id);
+        rm_rf(unpacked);
+        if (extract_archive(s->path, unpacked, &s->notes, err) == -1) {
+            s->error = xstrdup(err);
+            free(unpacked);
+            return;
+        }
+        root = unpacked;
+    }
+    s->base = find_base(root, r->ex, r->nex, 3);
+    if (!s->base)
+        s->error = xasprintf("no exercise directory in it (expected %s/ at its top, or under "
+                             "one folder)", r->ex[0].name);
+    free(unpacked);
+}
+
+static void finish_submission(struct run *r, struct submission *s)
+{
+    char err[ERRLEN];
+    struct ex_result *res = xmalloc((size_t)r->nex * sizeof *res);
+    for (int k = 0; k < r->nex; k++) {
+        char *jd = job_dir(&r->g, s, &r->ex[k]);
+        score_exercise(jd, &r->ex[k], &res[k]);
+        free(jd);
+    }
+    if (write_reports(r->o.out, s, res, r->nex, err) == -1) {
+        fprintf(stderr, "grader: %s: %s\n", s->id, err);
+        r->failures++;
+    }
+    double max, got = total_score(res, r->nex, &max);
+    char what[64];
+    snprintf(what, sizeof what, "%g/%g", got, max);
+    progress_step(s->id, what);
+    if (r->o.autolab) {
+        char *fb = xasprintf("%s/%s/feedback.md", r->o.out, s->id), *text = read_text(fb, 1 << 20, NULL);
+        char *line = autolab_line(res, r->nex);
+        printf("%s\n%s\n", text ? text : "", line);
+        free(fb), free(text), free(line);
+    }
+    for (int k = 0; k < r->nex; k++)
+        free_ex_result(&res[k]);
+    free(res);
+    char *dir = xasprintf("%s/%s", r->g.jobs, s->id);
+    if (!r->o.keep)
+        rm_rf(dir);
+    free(dir);
+}
+
+static int already_graded(const struct run *r, const struct submission *s)
+{
+    char *p = xasprintf("%s/%s/results.json", r->o.out, s->id);
+    int done = !r->o.regrade && is_file(p);
+    free(p);
+    return done;
+}
+
+/* Fork the worker for job J (submission J / nex, exercise J % nex) in SLOT. */
+static pid_t start_worker(struct run *r, int j, int slot)
+{
+    struct submission *s = &r->subs[j / r->nex];
+    if (s->pending == 0) {
+        s->pending = r->nex;
+        open_submission(r, s);
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char err[ERRLEN];
+        signal(SIGINT, SIG_IGN);
+        r->g.slot = slot;
+        const struct exercise *ex = &r->ex[r->order[j % r->nex]];
+        if (job_init_worker(err) == -1 || grade_exercise(&r->g, s, ex) == -1)
+            _exit(1);
+        _exit(0);
+    }
+    return pid;
+}
+
+/* A worker ended: its submission is finished when its last exercise is. */
+static int worker_done(struct run *r, pid_t *slots, int *slot_job, pid_t pid)
+{
+    for (int k = 0; k < r->o.jobs; k++)
+        if (slots[k] == pid) {
+            struct submission *s = &r->subs[slot_job[k] / r->nex];
+            slots[k] = 0;
+            if (--s->pending == 0 && !stop)
+                finish_submission(r, s);
+            return 1;
+        }
+    return 0;
+}
+
+static void stop_workers(pid_t *slots, int n)
+{
+    for (int k = 0; k < n; k++)
+        if (slots[k] > 0)
+            kill(slots[k], SIGTERM);
+}
+
+/* Run every (submission, exercise) job, -j at a time. */
+static void run_pool(struct run *r)
+{
+    pid_t *slots = calloc((size_t)r->o.jobs, sizeof *slots);
+    int *slot_job = calloc((size_t)r->o.jobs, sizeof *slot_job);
+    int njobs = r->nsubs * r->nex, next = 0, running = 0;
+    for (;;) {
+        while (next < njobs && r->subs[next / r->nex].skip)
+            next++;
+        int k = 0;
+        while (k < r->o.jobs && slots[k])
+            k++;
+        if (!stop && next < njobs && k < r->o.jobs) {
+            slot_job[k] = next;
+            slots[k] = start_worker(r, next++, k);
+            if (slots[k] == -1) {
+                fprintf(stderr, "grader: cannot fork: %s\n", strerror(errno));
+                worker_done(r, slots, slot_job, -1);
+            } else
+                running++;
+            continue;
+        }
+        if (running == 0)
+            break;
+        int st;
+        pid_t pid = waitpid(-1, &st, 0);
+        if (pid == -1 && errno == EINTR && stop)
+            stop_workers(slots, r->o.jobs);
+        if (pid > 0 && worker_done(r, slots, slot_job, pid))
+            running--;
+    }
+    free(slots);
+    free(slot_job);
+}
+
+/* Start the longest jobs first (those with valgrind scenarios, then those with the most
+ * tests), so that one submission's exercises end close together. */
+static void order_jobs(struct run *r)
+{
+    r->order = xmalloc((size_t)r->nex * sizeof *r->order);
+    for (int i = 0; i < r->nex; i++)
+        r->order[i] = i;
+    for (int i = 1; i < r->nex; i++)
+        for (int k = i; k > 0; k--) {
+            const struct exercise *a = &r->ex[r->order[k - 1]], *b = &r->ex[r->order[k]];
+            if (a->has_memcheck > b->has_memcheck ||
+                (a->has_memcheck == b->has_memcheck && a->nrubric >= b->nrubric))
+                break;
+            int t = r->order[k];
+            r->order[k] = r->order[k - 1];
+            r->order[k - 1] = t;
+        }
+}
+
+static void mark_skipped(struct run *r)
+{
+    int skipped = 0;
+    for (int i = 0; i < r->nsubs; i++)
+        if (already_graded(r, &r->subs[i])) {
+            r->subs[i].skip = 1;
+            skipped++;
+        }
+    progress_start(r->nsubs - skipped, r->o.quiet);
+    if (skipped && !r->o.quiet)
+        fprintf(stderr, "grader: %d submission(s) already graded in %s (--regrade to grade "
+                "them again)\n", skipped, r->o.out);
+}
+
+static int setup(struct run *r, int argc, char **argv, char *err)
+{
+    char *tree = r->o.tree ? absolute(r->o.tree) : default_tree();
+    char *mk = xasprintf("%s/mk/exercise.mk", tree);
+    int ok = is_file(mk);
+    free(mk);
+    if (!ok) {
+        snprintf(err, ERRLEN, "%s is not the workbook's instructor tree (no mk/exercise.mk); "
+                 "use --tree", tree);
+        return -1;
+    }
+    if (load_exercises(tree, r->o.only, &r->ex, &r->nex, err) == -1 ||
+        discover(argv + optind, argc - optind, &r->o.d, r->ex, r->nex, &r->subs, &r->nsubs,
+                 err) == -1 || mkdir_p(r->o.out, err) == -1)
+        return -1;
+    char *out = absolute(r->o.out);
+    char *work = r->o.workdir ? xstrdup(r->o.workdir) : xasprintf("%s/.grader", out);
+    if (mkdir_p(work, err) == -1)
+        return -1;
+    char *abs_work = absolute(work);
+    free(work);
+    work = abs_work;
+    char *stage = xasprintf("%s/stage", work);
+    r->g = (struct grade_ctx){ .stage = stage, .jobs = xasprintf("%s/jobs", work),
+                               .timeout_s = r->o.timeout, .tl_jobs = r->o.tl_jobs,
+                               .time_scale = r->o.time_scale,
+                               .keep = r->o.keep };
+    if (!r->o.quiet)
+        fprintf(stderr, "grader: %d submission(s), %d exercise(s) from %s\n", r->nsubs, r->nex,
+                tree);
+    return stage_prepare(tree, stage, r->ex, r->nex, err);
+}
+
+int main(int argc, char **argv)
+{
+    struct run r = { 0 };
+    char err[ERRLEN];
+    if (parse_options(argc, argv, &r.o) == -1)
+        return 2;
+    if (r.o.merge_only) {
+        int n = merge_outputs(r.o.out, err);
+        if (n == -1)
+            fprintf(stderr, "grader: %s\n", err);
+        return n == -1;
+    }
+    if (job_init_worker(err) == -1)
+        fprintf(stderr, "grader: warning: %s\n", err);
+    struct sigaction sa = { .sa_handler = on_stop };
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    if (setup(&r, argc, argv, err) == -1) {
+        fprintf(stderr, "grader: %s\n", err);
+        return 2;
+    }
+    if (r.o.prepare)
+        return 0;
+    mark_skipped(&r);
+    order_jobs(&r);
+    run_pool(&r);
+    progress_end();
+    if (stop) {
+        fprintf(stderr, "grader: interrupted; the submissions not finished are not graded\n");
+        return 130;
+    }
+    if (!r.o.no_merge && merge_outputs(r.o.out, err) == -1) {
+        fprintf(stderr, "grader: %s\n", err);
+        r.failures++;
+    }
+    return r.failures ? 1 : 0;
+}

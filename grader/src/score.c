@@ -1,0 +1,301 @@
+/*
+ * score.c: from a job directory to a scored exercise (see score.h).
+ */
+#include "score.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct step {
+    int seen, rc, timed_out, capped, leftovers;
+    double secs;
+};
+
+struct status {
+    int notsubmitted;
+    struct buf missing, errors;
+    struct step build, tests, memcheck;
+};
+
+void unescape_field(char *s)
+{
+    char *o = s;
+    for (; *s; s++) {
+        if (*s == '\\' && s[1]) {
+            s++;
+            *o++ = *s == 'n' ? '\n' : *s == 't' ? '\t' : *s;
+        } else
+            *o++ = *s;
+    }
+    *o = '\0';
+}
+
+static void parse_step(const char *rest, struct step *st)
+{
+    st->seen = sscanf(rest, "%d %d %d %d %lf", &st->rc, &st->timed_out, &st->capped,
+                      &st->leftovers, &st->secs) == 5;
+}
+
+static void read_status(const char *jd, struct status *st)
+{
+    char *path = xasprintf("%s/status", jd);
+    char *text = read_text(path, 1 << 16, NULL);
+    char *save = NULL;
+    memset(st, 0, sizeof *st);
+    for (char *l = text ? strtok_r(text, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save)) {
+        if (strcmp(l, "notsubmitted") == 0)
+            st->notsubmitted = 1;
+        else if (strncmp(l, "missing ", 8) == 0)
+            buf_printf(&st->missing, "%s\n", l + 8);
+        else if (strncmp(l, "error ", 6) == 0)
+            buf_printf(&st->errors, "%s\n", l + 6);
+        else if (strncmp(l, "build ", 6) == 0)
+            parse_step(l + 6, &st->build);
+        else if (strncmp(l, "tests ", 6) == 0)
+            parse_step(l + 6, &st->tests);
+        else if (strncmp(l, "memcheck ", 9) == 0)
+            parse_step(l + 9, &st->memcheck);
+    }
+    if (!text)
+        buf_puts(&st->errors, "the grader's worker left no status (it died)\n");
+    free(text);
+    free(path);
+}
+
+static char *read_log(const char *jd, const char *name, size_t max)
+{
+    char *path = xasprintf("%s/%s", jd, name);
+    char *text = read_text(path, max, NULL);
+    free(path);
+    return text ? text : xstrdup("");
+}
+
+static int count_warnings(const char *log)
+{
+    int n = 0;
+    for (const char *p = log; (p = strstr(p, "warning:")); p++)
+        n++;
+    return n;
+}
+
+static int rubric_index(const struct exercise *ex, const char *name)
+{
+    for (int i = 0; i < ex->nrubric; i++)
+        if (!ex->rubric[i].memcheck && strcmp(ex->rubric[i].test, name) == 0)
+            return i;
+    return -1;
+}
+
+/* One results.tsv record; a failure replaces an earlier PASS, never the reverse. */
+static void apply_record(struct ex_result *r, char *line)
+{
+    char *status = strchr(line, '\t');
+    if (!status)
+        return;
+    *status++ = '\0';
+    char *msg = strchr(status, '\t');
+    if (msg)
+        *msg++ = '\0';
+    int i = rubric_index(r->ex, line);
+    if (i < 0 || strlen(status) >= sizeof r->tests[i].status)
+        return;
+    struct test_result *t = &r->tests[i];
+    int pass = strcmp(status, "PASS") == 0;
+    if (t->records++ > 0 && (pass || !t->passed))
+        return;
+    snprintf(t->status, sizeof t->status, "%s", status);
+    t->passed = pass;
+    free(t->message);
+    t->message = xstrdup(msg ? msg : "");
+    unescape_field(t->message);
+}
+
+/* Tests with several records fail: the report hook writes one per test. */
+static void read_results(const char *jd, struct ex_result *r, struct buf *note)
+{
+    char *text = read_log(jd, "results.tsv", 8 << 20);
+    char *save = NULL;
+    int conflicts = 0;
+    for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+        apply_record(r, l);
+    free(text);
+    for (int i = 0; i < r->ex->nrubric; i++) {
+        struct test_result *t = &r->tests[i];
+        if (t->records < 2)
+            continue;
+        conflicts++;
+        t->passed = 0;
+        snprintf(t->status, sizeof t->status, "CONFLICT");
+        free(t->message);
+        t->message = xasprintf("%d results were recorded for this test, which runs once: the "
+                               "results channel was tampered with (counted as failed)", t->records);
+    }
+    if (conflicts)
+        buf_printf(note, "%d test(s) had forged results: they count as failed.\n", conflicts);
+}
+
+/* Every test failed with the same reason (nothing ran). */
+static void fail_all(struct ex_result *r, const char *status, const char *why)
+{
+    for (int i = 0; i < r->ex->nrubric; i++) {
+        snprintf(r->tests[i].status, sizeof r->tests[i].status, "%s", status);
+        free(r->tests[i].message);
+        r->tests[i].message = xstrdup(why);
+    }
+}
+
+static void init_tests(struct ex_result *r)
+{
+    r->tests = xmalloc((size_t)r->ex->nrubric * sizeof *r->tests);
+    for (int i = 0; i < r->ex->nrubric; i++) {
+        r->tests[i] = (struct test_result){ .r = &r->ex->rubric[i], .status = "MISSING" };
+        r->tests[i].message = xstrdup("this test produced no result: the test run crashed or "
+                                      "was stopped before it finished (counted as failed)");
+    }
+}
+
+/* The block "  ok|FAIL  SCENARIO" (and its indented details) of scenario INDEX in the
+ * memcheck log, or NULL. */
+static const char *scenario_block(const char *log, int index, size_t *len)
+{
+    int i = -1;
+    for (const char *p = log; *p; p += strcspn(p, "\n"), p += *p == '\n') {
+        if (strncmp(p, "  ok    ", 8) != 0 && strncmp(p, "  FAIL  ", 8) != 0)
+            continue;
+        if (++i < index)
+            continue;
+        const char *end = p + strcspn(p, "\n");
+        while (*end && strncmp(end + 1, "        ", 8) == 0)
+            end += 1 + strcspn(end + 1, "\n");
+        *len = (size_t)(end - p);
+        return p;
+    }
+    return NULL;
+}
+
+/* Did memcheck/NAME pass? Its own scenario when memcheck.txt names one, else the whole
+ * `make memcheck` run. WHY gets the valgrind excerpt on failure. */
+static int memcheck_verdict(const struct exercise *ex, const char *name, const char *log,
+                            const struct step *st, char **why)
+{
+    int whole = st->seen && st->rc == 0 && !st->timed_out && !st->capped;
+    for (int k = 0; k < ex->nscenarios; k++) {
+        size_t len;
+        const char *b = strcmp(ex->scenarios[k], name) == 0 ? scenario_block(log, k, &len) : NULL;
+        if (strcmp(ex->scenarios[k], name) != 0)
+            continue;
+        if (!b) {
+            *why = xstrdup(st->timed_out ? "valgrind did not finish in time\n"
+                                         : "this scenario did not run\n");
+            return 0;
+        }
+        *why = xmalloc(len + 2);
+        memcpy(*why, b, len);
+        strcpy(*why + len, "\n");
+        return strncmp(b, "  ok", 4) == 0;
+    }
+    const char *fail = strstr(log, "  FAIL");
+    *why = st->timed_out ? xstrdup("valgrind did not finish in time\n")
+                         : excerpt(fail ? fail : log, 25, 3000);
+    return whole;
+}
+
+static void score_memcheck(const char *jd, const struct step *st, struct ex_result *r)
+{
+    char *log = read_log(jd, "memcheck.log", 1 << 20);
+    for (int i = 0; i < r->ex->nrubric; i++) {
+        struct test_result *t = &r->tests[i];
+        if (!t->r->memcheck)
+            continue;
+        char *why = NULL;
+        t->passed = memcheck_verdict(r->ex, t->r->test, log, st, &why);
+        snprintf(t->status, sizeof t->status, "%s", t->passed ? "PASS" : "MEMCHECK");
+        free(t->message);
+        t->message = t->passed ? xstrdup("") : why;
+        if (t->passed)
+            free(why);
+    }
+    free(log);
+}
+
+static void note_tests(const char *jd, const struct step *st, struct buf *note)
+{
+    char *log = read_log(jd, "tests.log", 1 << 16);
+    if (st->timed_out)
+        buf_printf(note, "The test run was stopped at the grader's time limit (%.0f s): tests "
+                   "without a result count as failed.\n", st->secs);
+    else if (st->capped)
+        buf_puts(note, "The test run printed too much and was stopped.\n");
+    else if (strstr(log, "was stopped after"))
+        buf_puts(note, "The test run was stopped at its time limit: tests without a result "
+                 "count as failed.\n");
+    else if (!st->seen || st->rc != 0)
+        buf_printf(note, "The test run failed (make exited with status %d):\n%s", st->rc, log);
+    if (st->leftovers)
+        buf_printf(note, "%d process(es) were still running after the tests and were killed.\n",
+                   st->leftovers);
+    free(log);
+}
+
+static void classify(const char *jd, const struct status *st, struct ex_result *r,
+                     struct buf *note)
+{
+    if (st->notsubmitted) {
+        r->state = EX_NOT_SUBMITTED;
+        buf_printf(note, "no directory %s/ in the submission\n", r->ex->name);
+    } else if (st->missing.len) {
+        r->state = EX_MISSING;
+        buf_printf(note, "missing file(s), see STUDENT_FILES\n%s", st->missing.s);
+    } else if (st->errors.len && !st->build.seen) {
+        r->state = EX_ERROR;
+        buf_printf(note, "the grader could not grade this exercise\n%s", st->errors.s);
+    } else if (!st->build.seen || st->build.rc != 0 || st->build.timed_out) {
+        r->state = EX_BUILD_FAILED;
+        buf_printf(note, "the programs do not build (make %s): see the compiler's output\n",
+                   st->build.timed_out ? "ran out of time" : "failed");
+    } else {
+        r->state = EX_GRADED;
+        read_results(jd, r, note);
+        note_tests(jd, &st->tests, note);
+        if (r->ex->has_memcheck)
+            score_memcheck(jd, &st->memcheck, r);
+    }
+}
+
+int score_exercise(const char *jd, const struct exercise *ex, struct ex_result *r)
+{
+    memset(r, 0, sizeof *r);
+    r->ex = ex;
+    init_tests(r);
+    struct buf note = { 0 };
+    buf_add(&note, "", 0);
+    struct status st = { 0 };
+    if (ex->broken) {
+        r->state = EX_BROKEN;
+        buf_puts(&note, "the instructor's tree does not build this exercise: not graded\n");
+    } else {
+        read_status(jd, &st);
+        char *log = read_log(jd, "build.log", 1 << 20), *answers = xasprintf("%s/ANSWERS.md", jd);
+        r->warnings = count_warnings(log);
+        r->build_log = excerpt(log, 40, 4000);
+        r->answers = read_text(answers, 1 << 18, NULL);
+        free(log), free(answers);
+        classify(jd, &st, r, &note);
+        r->secs = st.build.secs + st.tests.secs + st.memcheck.secs;
+    }
+    if (r->state != EX_GRADED)
+        fail_all(r, "NOTRUN", note.s);
+    for (int i = 0; i < ex->nrubric; i++)
+        r->score += r->tests[i].passed ? ex->rubric[i].points : 0;
+    r->note = note.s;
+    buf_free(&st.missing), buf_free(&st.errors);
+    return 0;
+}
+
+void free_ex_result(struct ex_result *r)
+{
+    for (int i = 0; r->tests && i < r->ex->nrubric; i++)
+        free(r->tests[i].message);
+    free(r->tests), free(r->build_log), free(r->note), free(r->answers);
+}

@@ -1,0 +1,48 @@
+/*
+ * score.h: read what a worker left in its job directory (status, logs, results.tsv from
+ * the report hook) and score it with the rubric. A rubric test without a record fails;
+ * a record that is not PASS fails; a test with several records (the report hook writes
+ * exactly one: the others were forged) fails.
+ * memcheck/NAME lines pass when `make memcheck` exited 0.
+ */
+#ifndef GRADER_SCORE_H
+#define GRADER_SCORE_H
+
+#include "exercise.h"
+
+enum ex_state {
+    EX_GRADED,         /* built and tested */
+    EX_NOT_SUBMITTED,  /* no exercise directory in the submission */
+    EX_MISSING,        /* a file of STUDENT_FILES is missing */
+    EX_BUILD_FAILED,   /* the student's programs do not build */
+    EX_ERROR,          /* the grader could not grade it (see note) */
+    EX_BROKEN          /* the instructor tree does not build */
+};
+
+struct test_result {
+    const struct rubric_line *r;
+    int passed;
+    int records;       /* results.tsv records for it: more than one means tampering */
+    char status[16];   /* PASS FAIL CRASH TIMEOUT MISSING MEMCHECK NOTRUN CONFLICT */
+    char *message;     /* what went wrong (unescaped), "" if passed */
+};
+
+struct ex_result {
+    const struct exercise *ex;
+    enum ex_state state;
+    double score;
+    int warnings;
+    char *build_log;   /* the compiler's output (trimmed) */
+    char *note;        /* what happened beyond the tests (missing files, time limit...) */
+    char *answers;     /* ANSWERS.md as submitted, or NULL */
+    struct test_result *tests;  /* one per rubric line */
+    double secs;
+};
+
+int score_exercise(const char *jobdir, const struct exercise *ex, struct ex_result *out);
+void free_ex_result(struct ex_result *r);
+
+/* Unescape a results.tsv message field (\\n \\t \\\\) in place. */
+void unescape_field(char *s);
+
+#endif

@@ -1,0 +1,258 @@
+#!/bin/sh
+# run.sh: the grader's test suite (`make -C grader test`). It grades submissions made
+# from a private copy of the instructor tree (td1-signals, plus td9-copy: td1 again
+# with a hidden test and memcheck lines) and checks the scores against `make results`
+# run on the same tree (the oracle), the outputs against their formats, and the
+# tampering, deadline, parallel, GNU parallel, Gradescope and Autolab paths.
+# Prints one line per check and last "N passed, N failed"; exits 1 on any failure.
+set -u
+here=$(cd "$(dirname "$0")/.." && pwd)
+wb=$(cd "$here/.." && pwd)
+B=$here/build/test
+G=$B/grader        # a copy: rebuilding the grader during a run changes nothing
+T=$B/tree
+W=$B/work
+passed=0 failed=0
+start=$(date +%s)
+
+ok() { passed=$((passed + 1)); echo "ok   - $1"; }
+nok() { failed=$((failed + 1)); echo "FAIL - $1"; [ -z "${2:-}" ] || echo "$2" | sed 's/^/       /' | head -25; }
+# check NAME COMMAND...: the command's success is the check's.
+check() {
+  name=$1; shift
+  if out=$("$@" 2>&1); then ok "$name"; else nok "$name" "$out"; fi
+}
+# same NAME GOT WANT
+same() { if [ "$2" = "$3" ]; then ok "$1"; else nok "$1" "got:  $2
+want: $3"; fi; }
+grader() { "$G" -T "$T" --workdir "$W" -q "$@"; }
+
+# score OUT ID [EXERCISE]: a student's total, or one exercise's score, from grade.tsv.
+score() {
+  if [ $# -eq 3 ]; then awk -F'\t' -v e="$3" '$1 == "exercise" && $2 == e { print $3 }' "$1/$2/grade.tsv"
+  else awk -F'\t' '$1 == "total" { print $2 }' "$1/$2/grade.tsv"; fi
+}
+state() { awk -F'\t' -v e="$3" '$1 == "exercise" && $2 == e { print $5 }' "$1/$2/grade.tsv"; }
+# failing OUT ID EXERCISE: the Criterion tests the grader failed, sorted.
+failing() {
+  awk -F'\t' -v e="$3" '$1 == "test" && $2 == e && $6 != "PASS" && $3 !~ /^memcheck\// { print $3 }' \
+    "$1/$2/grade.tsv" | sort | tr '\n' ' '
+}
+# oracle EXERCISE IMPL: the tests `make results` fails on the private tree, sorted.
+oracle() {
+  make -s -C "$T/$1" IMPL="$2" results >/dev/null 2>&1
+  awk -F'\t' '$2 != "PASS" { print $1 }' "$T/$1/build/$(echo "$2" | tr / -)/results.tsv" | sort | tr '\n' ' '
+}
+# points EXERCISE TESTS...: the rubric points of those tests.
+points() {
+  ex=$1; shift
+  for t in "$@"; do awk -F'\t' -v t="$t" '$1 == t { print $2 }' "$T/$ex/rubric.tsv"; done |
+    awk '{ s += $1 } END { print s + 0 }'
+}
+max_of() { awk -F'\t' '!/^#/ && NF >= 2 { s += $2 } END { print s }' "$T/$1/rubric.tsv"; }
+
+# ---------- the private instructor tree ----------
+make_tree() {
+  rm -rf "$B" && mkdir -p "$T" "$B/subs" || return 1
+  for part in mk tools testlib td1-signals; do
+    (cd "$wb" && tar --exclude=build -cf - "$part") | (cd "$T" && tar -xf -) || return 1
+  done
+  cp -R "$T/td1-signals" "$T/td9-copy"
+  sed -i 's/^EXERCISE *:=.*/EXERCISE := td9-copy/' "$T/td9-copy/Makefile"
+  cp "$here/tests/hidden_extra.c" "$T/td9-copy/tests/hidden_extra.c"
+  printf 'hidden/bad_count_is_usage_error\t1\thidden\tValidate -c with strtol.\n' >> "$T/td9-copy/rubric.tsv"
+  printf 'memcheck/clean\t2\tvisible\tFree what you allocate; close what you open.\n' >> "$T/td9-copy/rubric.tsv"
+  awk 'done || /^#/ || !NF { print; next } { print "# memcheck/clean: the first scenario"; print; done = 1 }' \
+    "$T/td1-signals/memcheck.txt" > "$T/td9-copy/memcheck.txt"
+}
+
+# sub NAME KIND EXERCISE...: a submission tree $B/subs/NAME (see mksub.sh).
+sub() { name=$1 kind=$2; shift 2; "$here/tests/mksub.sh" "$T" "$kind" "$B/subs/$name" "$@"; }
+
+make_subs() {
+  sub ref solution td1-signals td9-copy &&
+  sub skel skeleton td1-signals td9-copy &&
+  sub broken solution td1-signals td9-copy &&
+  printf 'static int unused_variable_warning;\n' >> "$B/subs/broken/td1-signals/hello_signals.c" &&
+  printf 'this is not C\n' >> "$B/subs/broken/td9-copy/hello_signals.c" &&
+  sub missing solution td1-signals td9-copy &&
+  rm "$B/subs/missing/td1-signals/hello_signals.c" &&
+  sub tamper skeleton td1-signals td9-copy || return 1
+  t=$B/subs/tamper
+  for ex in td1-signals td9-copy; do
+    cat "$here/tests/tamper/forge.c" >> "$t/$ex/hello_signals.c"
+    mkdir -p "$t/$ex/tests" "$t/$ex/build/student"
+    cp "$here/tests/tamper/Makefile" "$here/tests/tamper/rubric.tsv" "$t/$ex/"
+    cp "$here/tests/tamper/test_hello_signals.c" "$t/$ex/tests/"
+    printf 'run/exits_cleanly\tPASS\t\n' > "$t/$ex/build/student/results.tsv"
+  done
+  mkdir -p "$t/mk" "$t/tools" && printf 'results:\n\t@true\n' > "$t/mk/exercise.mk" &&
+  printf '#!/bin/sh\necho "td1-signals: 1000/1000"\n' > "$t/tools/score"
+  mkdir -p "$B/batch1" && for s in ref skel broken missing tamper; do cp -R "$B/subs/$s" "$B/batch1/"; done
+}
+
+# ---------- 1. one LMS folder: reference, skeleton, broken, missing, tampering ----------
+test_batch1() {
+  O=$B/out1
+  check "batch1: grade an LMS folder of 5 students with -j 2" grader -j 2 -o "$O" "$B/batch1"
+  max=$(( $(max_of td1-signals) + $(max_of td9-copy) ))
+  same "reference: full marks ($max)" "$(score "$O" ref)" "$max"
+  for ex in td1-signals td9-copy; do
+    same "skeleton $ex: fails exactly what make results fails" "$(failing "$O" skel $ex)" "$(oracle $ex student)"
+  done
+  mc=$(make -s -C "$T/td9-copy" IMPL=student memcheck 2>&1 | awk '/^  (ok|FAIL)/ { print $1; exit }')
+  got=$(awk -F'\t' '$3 == "memcheck/clean" { print $6 }' "$O/skel/grade.tsv")
+  same "skeleton td9-copy: memcheck/clean follows its own scenario ($mc)" "$got" "$([ "$mc" = ok ] && echo PASS || echo MEMCHECK)"
+  same "broken: td1-signals graded despite td9-copy" "$(score "$O" broken td1-signals)" "$(max_of td1-signals)"
+  same "broken: td9-copy scores 0, build failed" "$(score "$O" broken td9-copy) $(state "$O" broken td9-copy)" "0 build failed"
+  check "broken: the compiler's error is in the feedback" grep -q "error:" "$O/broken/feedback.md"
+  check "broken: the warning is reported" grep -q "unused_variable_warning" "$O/broken/feedback.md"
+  same "missing: td1-signals scores 0 (missing files)" "$(score "$O" missing td1-signals) $(state "$O" missing td1-signals)" "0 missing files"
+  same "missing: td9-copy graded" "$(score "$O" missing td9-copy)" "$(max_of td9-copy)"
+  t=$(score "$O" tamper) s=$(score "$O" skel)
+  check "tamper: score $t is not above the skeleton's $s" test "$t" -le "$s"
+  same "tamper: the maximum is still the instructor's" "$(awk -F'\t' '$1 == "total" { print $3 }' "$O/tamper/grade.tsv")" "$max"
+  for id in ref skel broken missing tamper; do
+    check "results.json of $id is valid Gradescope output" python3 "$here/tests/validate.py" results "$O/$id/results.json" "$(score "$O" $id)"
+  done
+  check "results.json: hidden test is after_published" python3 -c "
+import json, sys
+t = [t for t in json.load(open('$O/ref/results.json'))['tests'] if 'hidden/' in t['name']]
+sys.exit(not (t and all(x['visibility'] == 'after_published' for x in t)))"
+  check "gradebook.csv is valid (5 students)" python3 "$here/tests/validate.py" gradebook "$O/gradebook.csv" 5
+  check "summary.txt has the histogram and pass rates" grep -q "Pass rate per test" "$O/summary.txt"
+  check "summary.png is a PNG" sh -c "head -c 8 '$O/summary.png' | od -c | grep -q 'P   N   G'"
+  check "feedback: hint, failure excerpt and reproduce line" sh -c \
+    "grep -q '^Hint: ' '$O/skel/feedback.md' && grep -q 'What went wrong' '$O/skel/feedback.md' && grep -q 'make -C td1-signals check' '$O/skel/feedback.md' && grep -q 'build/student/hello_signals' '$O/skel/feedback.md'"
+  check "answers kept for the record" test -s "$O/ref/td1-signals.ANSWERS.md"
+}
+
+# ---------- 2. every buggy variant of td1 loses exactly what make results says ----------
+test_buggy() {
+  O=$B/out2 L=$B/batch2
+  mkdir -p "$L"
+  names=$(cd "$T/td1-signals/buggy" && ls *.patch | sed 's/\.patch$//')
+  for n in $names; do
+    sub "bug-$n" "buggy/$n" td1-signals && tar -czf "$L/bug-$n.tar.gz" -C "$B/subs/bug-$n" td1-signals
+  done
+  check "buggy: grade $(echo $names | wc -w) tarballs with -j 2" grader -j 2 -e td1-signals -o "$O" "$L"
+  make -s -C "$T/td1-signals" tests ref-programs >/dev/null 2>&1
+  for n in $names; do echo "$n"; done |
+    xargs -P 2 -I{} sh -c "make -s -C '$T/td1-signals' IMPL=buggy/{} results >/dev/null 2>&1"
+  max=$(max_of td1-signals)
+  for n in $names; do
+    want=$(awk -F'\t' '$2 != "PASS" { print $1 }' "$T/td1-signals/build/buggy-$n/results.tsv" | sort | tr '\n' ' ')
+    got=$(failing "$O" "bug-$n" td1-signals)
+    if [ "$got" != "$want" ]; then   # a race test may catch a variant only sometimes: once more
+      grader -e td1-signals --regrade -o "$O" "$L/bug-$n.tar.gz" && want=$(oracle td1-signals "buggy/$n")
+      got=$(failing "$O" "bug-$n" td1-signals)
+    fi
+    lost=$(( max - $(score "$O" "bug-$n") ))
+    same "buggy/$n: fails {$want} and loses exactly their $(points td1-signals $want) points" \
+      "$got/$lost" "$want/$(points td1-signals $want)"
+  done
+}
+
+# ---------- 3. tarball, zip, directory, LMS folder, broken archive, id rule ----------
+test_formats() {
+  O=$B/out3 F=$B/formats R=$B/subs/ref
+  mkdir -p "$F/lms" "$F/wrap/two" "$F/three"
+  cp -R "$R/td1-signals" "$F/three/"
+  cp -R "$R/td1-signals" "$F/wrap/two/"
+  tar -cf "$F/one.tar" -C "$R" td1-signals
+  (cd "$F/wrap" && zip -qr ../two.zip two)
+  tar -czf "$F/lms/alice.tar.gz" -C "$F/wrap" two
+  (cd "$R" && zip -qr "$F/lms/bob.zip" td1-signals)
+  cp -R "$F/three" "$F/lms/carol"
+  tar -czf "$F/lms/doe_jane_12345_submission.tgz" -C "$R" td1-signals
+  head -c 3000 /dev/urandom > "$F/lms/junk.tar.gz"
+  check "formats: .tar, .zip, directory and an LMS folder in one run" grader -j 2 -e td1-signals \
+    --id-regex '^([a-z]+_[a-z]+)_[0-9]+' -o "$O" "$F/one.tar" "$F/two.zip" "$F/three" "$F/lms"
+  max=$(max_of td1-signals)
+  for id in one two three alice bob carol doe_jane; do
+    same "formats: $id graded in full" "$(score "$O" $id 2>&1)" "$max"
+  done
+  same "formats: a damaged archive scores 0" "$(score "$O" junk)" 0
+  check "formats: ... and says why" grep -q "could not be read" "$O/junk/feedback.md"
+  check "gradebook.csv is valid (8 students)" python3 "$here/tests/validate.py" gradebook "$O/gradebook.csv" 8
+  before=$(ls -l --time-style=+%s.%N "$O/one/results.json")
+  s=$(date +%s)
+  "$G" -T "$T" --workdir "$W" -e td1-signals -o "$O" "$F/one.tar" 2>"$B/skip.err"
+  same "re-running skips what is graded" "$(ls -l --time-style=+%s.%N "$O/one/results.json")" "$before"
+  check "re-running says so" grep -q "already graded" "$B/skip.err"
+  check "re-running is fast ($(( $(date +%s) - s )) s)" test $(( $(date +%s) - s )) -le 5
+}
+
+# ---------- 4. GNU parallel: one self-contained command per submission, then a merge ----------
+# The command line of README.md, with --sshlogin 2/: (the local machine; with remote
+# hosts --transferfile/--return/--cleanup move the submission and bring its reports back).
+test_parallel() {
+  P=$B/p4
+  mkdir -p "$P/subs" && tar -czf "$P/subs/ref.tar.gz" -C "$B/subs/ref" td1-signals && cp -R "$B/subs/skel" "$P/subs/"
+  check "parallel: grade 2 submissions with GNU parallel --sshlogin 2/:" sh -c "cd '$P' &&
+    parallel --will-cite --rpl '{id} s:.*/::; s/\.(tar\.gz|tgz|tar\.xz|tar|zip)\$//' --sshlogin 2/: \
+      --transferfile {} --return grades/{id} --cleanup \
+      '$G' -T '$T' -q --no-merge -j 1 --single -e td1-signals -o grades {} ::: subs/*"
+  check "parallel: merge the results" "$G" --merge -o "$P/grades"
+  check "parallel: gradebook.csv has both" python3 "$here/tests/validate.py" gradebook "$P/grades/gradebook.csv" 2
+  same "parallel: same scores as a grader run" "$(score "$P/grades" ref) $(score "$P/grades" skel)" \
+    "$(max_of td1-signals) $(score "$B/out1" skel td1-signals)"
+}
+
+# ---------- 5. the Gradescope package, in a simulated /autograder ----------
+test_gradescope() {
+  A=$B/autograder
+  check "gradescope: make the package" "$here/gradescope/package.sh" "$B/autograder.zip" "$T" td1-signals td9-copy
+  mkdir -p "$A/source" "$A/submission" && (cd "$A/source" && unzip -q "$B/autograder.zip")
+  check "gradescope: setup.sh builds the grader and the tests" env AUTOGRADER_ROOT="$A" GRADER_SKIP_APT=1 sh "$A/source/setup.sh"
+  cp "$A/source/run_autograder" "$A/run_autograder"
+  tar -czf "$A/submission/submission.tar.gz" -C "$B/subs/ref" td1-signals td9-copy
+  check "gradescope: run_autograder on submission.tar.gz" env AUTOGRADER_ROOT="$A" sh "$A/run_autograder"
+  max=$(( $(max_of td1-signals) + $(max_of td9-copy) ))
+  check "gradescope: results.json valid, full marks" python3 "$here/tests/validate.py" results "$A/results/results.json" "$max"
+  rm -rf "$A/submission" "$A/results" && mkdir -p "$A/submission" && cp -R "$B/subs/skel/." "$A/submission/"
+  check "gradescope: run_autograder on an uploaded tree" env AUTOGRADER_ROOT="$A" sh "$A/run_autograder"
+  check "gradescope: results.json valid, skeleton score" python3 "$here/tests/validate.py" results \
+    "$A/results/results.json" "$(score "$B/out1" skel)"
+}
+
+# ---------- 6. Autolab ----------
+test_autolab() {
+  grader -e td1-signals,td9-copy --autolab --single --id x -o "$B/out6" "$B/subs/broken" > "$B/autolab.txt"
+  check "autolab: the last line is the scores" python3 "$here/tests/validate.py" autolab "$B/autolab.txt"
+  same "autolab: the scores are the grade's" "$(tail -n 1 "$B/autolab.txt")" \
+    "{\"scores\": {\"td1-signals\": $(score "$B/out1" broken td1-signals), \"td9-copy\": 0}}"
+}
+
+# ---------- 7. the work copy, and the deadline with a whole-tree kill ----------
+test_workcopy() {
+  grader --keep --regrade -e td9-copy -o "$B/out7" "$B/subs/ref"
+  root=$W/jobs/ref/td9-copy/root/td9-copy
+  check "work copy: no solution, buggy variants, rubric or test sources" sh -c \
+    "test -f '$root/hello_signals.c' && ! test -e '$root/solution' && ! test -e '$root/buggy' && ! test -e '$root/rubric.tsv' && ! ls '$root'/tests/*.c 2>/dev/null"
+  check "work copy: the results never were inside it" sh -c "! test -s '$root/build/student/results.tsv' && test -s '$W/jobs/ref/td9-copy/results.tsv'"
+  rm -rf "$W/jobs/ref"
+}
+
+test_deadline() {
+  sub hang skeleton td1-signals && cat "$here/tests/hang.c" >> "$B/subs/hang/td1-signals/hello_signals.c"
+  s=$(date +%s)
+  check "deadline: a wedged test run is stopped" grader --timeout 10 -e td1-signals -o "$B/out8" "$B/subs/hang"
+  took=$(( $(date +%s) - s ))
+  check "deadline: ... within the limit (${took} s)" test "$took" -le 30
+  same "deadline: every test without a result failed" "$(score "$B/out8" hang)" 0
+  check "deadline: the feedback says so" grep -q "stopped" "$B/out8/hang/feedback.md"
+  check "deadline: no process left behind" sh -c "! ps -eo args= | grep -qx 'sleep 987'"
+}
+
+# ---------- run ----------
+if ! make_tree || ! cp "$here/grader" "$B/grader" || ! make_subs; then
+  echo "run.sh: cannot build the test tree in $B" >&2
+  exit 1
+fi
+for t in ${GRADER_TESTS:-batch1 buggy formats parallel gradescope autolab workcopy deadline}; do
+  "test_$t"
+done
+echo "grader tests took $(( $(date +%s) - start )) s"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
