@@ -20,6 +20,7 @@ INSTRUCTOR := $(wildcard tools/selftest)
 
 all:
 	@for e in $(EXERCISES); do $(MAKE) -s -C $$e IMPL=$(IMPL) all || exit 1; done
+	@if [ -f grader/Makefile ]; then $(MAKE) -s -C grader all && $(MAKE) -s -C grader/sandbox all; fi
 
 # Every exercise runs even when one fails; the table comes last.
 check:
@@ -40,6 +41,7 @@ test: instructor-only
 	@mkdir -p build; : > $(SUMMARY)
 	@for e in $(EXERCISES); do tools/selftest $$e $(SUMMARY); done; \
 	  tools/subsuite sandbox $(SUMMARY) $(MAKE) -s -C grader/sandbox test; \
+	  tools/subsuite grader $(SUMMARY) $(MAKE) -s -C grader test; \
 	  tools/distcheck $(SUMMARY); \
 	  if handouts/build >/dev/null; then handouts/check build/handouts $(SUMMARY); \
 	  else echo "handouts: the build failed"; echo "0 1" >> $(SUMMARY); fi; \
@@ -62,4 +64,5 @@ instructor-only:
 
 clean:
 	@for e in $(EXERCISES); do $(MAKE) -s -C $$e clean; done
+	@if [ -f grader/Makefile ]; then $(MAKE) -s -C grader clean; $(MAKE) -s -C grader/sandbox clean; fi
 	rm -rf build testlib/build
