@@ -1,0 +1,73 @@
+/*
+ * hidden_protocol.c: instructor-only tests of the corners of the protocol that the
+ * handout specifies but the public tests do not show: an unfinished last line at end
+ * of input, and a line longer than MAX_LINE, on every model.
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "support.h"
+
+TestSuite(hidden, .init = tl_setup, .fini = tl_teardown, .timeout = 30);
+
+static const char *models[] = { "fork", "thread", "pool", "select", "poll", "epoll", "reuseport" };
+static char msg[512];
+
+Test(hidden, unfinished_last_line)
+{
+    for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
+        struct srv s;
+        srv_start(&s, models[i], NULL, NULL);
+        int fd = cl_connect(s.port, 0);
+        cr_assert(fd >= 0, "%s", srv_hint(&s));
+        char out[64];
+        cr_assert(cl_send(fd, "first line\nno newline", 21, REPLY_MS));
+        shutdown(fd, SHUT_WR);
+        bool eof;
+        size_t got = cl_recv(fd, out, sizeof out, REPLY_MS, &eof);
+        bool ok = got == 21 && replies_match("first line\n", 11, out, 11, false, msg, sizeof msg);
+        /* The last reply has no newline: compare it as a line of its own. */
+        char last[16];
+        memcpy(last, out + 11, 10), last[10] = '\n';
+        ok = ok && replies_match("no newline\n", 11, last, 11, false, msg, sizeof msg);
+        cr_assert(ok && eof, "-m %s: input \"first line\\nno newline\" then EOF must be answered "
+                  "by a permutation of each part (the last without a newline), then the "
+                  "server closes; got %zu bytes \"%.*s\"%s.\n%s", models[i], got, (int)got, out,
+                  eof ? "" : " and no EOF", srv_hint(&s));
+        close(fd);
+        srv_stop(&s, 2000, NULL);
+    }
+}
+
+Test(hidden, line_too_long)
+{
+    size_t n = 65536 + 100;
+    char *big = malloc(n);
+    cr_assert(big);
+    memset(big, 'x', n);
+    for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
+        struct srv s;
+        srv_start(&s, models[i], NULL, NULL);
+        int fd = cl_connect(s.port, 0);
+        cr_assert(fd >= 0, "%s", srv_hint(&s));
+        cl_send(fd, big, n, REPLY_MS);
+        char out[64];
+        bool eof;
+        size_t got = cl_recv(fd, out, sizeof out, REPLY_MS, &eof);
+        cr_assert(eof && got == 0, "-m %s: a line longer than 65536 bytes must make the server "
+                  "close that connection without a reply (got %zu bytes%s).\n%s", models[i], got,
+                  eof ? "" : ", no EOF", srv_hint(&s));
+        close(fd);
+        fd = cl_connect(s.port, 0);
+        got = cl_exchange(fd, "next\n", 5, out, 5, REPLY_MS, 0, 0);
+        cr_assert(replies_match("next\n", 5, out, got, false, msg, sizeof msg),
+                  "-m %s: after closing a connection for a too long line the server must "
+                  "go on serving others: %s.\n%s", models[i], msg, srv_hint(&s));
+        close(fd);
+        srv_stop(&s, 2000, NULL);
+    }
+    free(big);
+}

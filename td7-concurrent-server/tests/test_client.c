@@ -1,0 +1,206 @@
+/*
+ * test_client.c: tests of shake_client against a server written in the test itself
+ * (a plain listening socket), so that the client is judged alone: lines go out as they
+ * are typed, replies are printed as they come, end of input half-closes the connection
+ * and late replies are still printed, the server closing ends the client, no zombie.
+ */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "support.h"
+
+TestSuite(client, .init = tl_setup, .fini = tl_teardown, .timeout = 30);
+
+static char msg[512];
+
+/* A listening socket on 127.0.0.1, port chosen by the kernel. */
+static int test_listener(char *port, size_t len)
+{
+    struct sockaddr_in sa = { .sin_family = AF_INET };
+    socklen_t sl = sizeof sa;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    cr_assert(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(fd, 8) == 0 &&
+              getsockname(fd, (struct sockaddr *)&sa, &sl) == 0, "test setup: cannot listen");
+    snprintf(port, len, "%d", ntohs(sa.sin_port));
+    return fd;
+}
+
+/* Accept the client's connection within ms, or fail with what the client did. */
+static int accept_client(int lfd, tl_proc *p, int ms)
+{
+    struct pollfd pfd = { lfd, POLLIN, 0 };
+    if (poll(&pfd, 1, tl_deadline(ms)) != 1) {
+        tl_result r = tl_wait(p);
+        cr_assert_fail("the client did not connect within %d ms.\n  %s", ms, tl_explain(&r));
+    }
+    int fd = accept(lfd, NULL, NULL);
+    cr_assert(fd >= 0);
+    return fd;
+}
+
+static tl_result wait_end(tl_proc *p, int ms, double *took)
+{
+    double t0 = now_ms();
+    while (tl_alive(p) && now_ms() - t0 < tl_deadline(ms))
+        sleep_ms(2);
+    *took = now_ms() - t0;
+    if (tl_alive(p))
+        tl_signal(p, SIGKILL); /* judged by the caller on took: do not wait any longer */
+    return tl_wait(p);
+}
+
+static void write_stdin(tl_proc *p, const char *s)
+{
+    size_t len = strlen(s);
+    cr_assert(write(tl_stdin_fd(p), s, len) == (ssize_t)len, "test setup: cannot write stdin");
+}
+
+Test(client, interactive)
+{
+    char port[16];
+    int lfd = test_listener(port, sizeof port);
+    tl_proc *p = tl_start(&(tl_opts){ .argv = TL_ARGV("shake_client", "127.0.0.1", port),
+                                      .stdin_pipe = true, .deadline_ms = 10000 });
+    int fd = accept_client(lfd, p, 3000);
+    unsigned seed = tl_random_seed();
+    for (int round = 0; round < 3; round++) {
+        char line[64], reply[64], got[64];
+        snprintf(line, sizeof line, "line %d of seed %u\n", round, seed);
+        size_t len = strlen(line);
+        for (size_t i = 0; i + 1 < len; i++) /* the test's own permutation: reversed */
+            reply[i] = line[len - 2 - i];
+        reply[len - 1] = '\n', reply[len] = '\0';
+        write_stdin(p, line);
+        size_t n = cl_recv(fd, got, len, REPLY_MS, NULL);
+        if (n != len || memcmp(got, line, len)) {
+            double took;
+            tl_result r = wait_end(p, 300, &took);
+            cr_assert_fail("a line typed on stdin must reach the server at once (before end "
+                           "of input); the server got \"%.*s\".\n  %s (then type lines)",
+                           (int)n, got, tl_explain(&r));
+        }
+        cr_assert(cl_send(fd, reply, len, REPLY_MS));
+        if (!tl_wait_output(p, reply, REPLY_MS)) {
+            double took;
+            tl_result r = wait_end(p, 300, &took);
+            cr_assert_fail("the server's reply \"%.*s\" must be printed on stdout as soon as "
+                           "it arrives.\n  %s", (int)len - 1, reply, tl_explain(&r));
+        }
+    }
+    close(fd), close(lfd);
+    double took;
+    tl_result r = wait_end(p, 1500, &took);
+    tl_result_free(&r);
+}
+
+Test(client, end_of_input_half_closes)
+{
+    char port[16];
+    int lfd = test_listener(port, sizeof port);
+    tl_proc *p = tl_start(&(tl_opts){ .argv = TL_ARGV("shake_client", "127.0.0.1", port),
+                                      .stdin_data = "first\nsecond\n", .deadline_ms = 10000 });
+    int fd = accept_client(lfd, p, 3000);
+    char got[32];
+    size_t n = cl_recv(fd, got, 13, REPLY_MS, NULL);
+    bool eof = cl_wait_eof(fd, 2000);
+    cr_assert(n == 13 && eof, "after its input ends the client must send what it read, then "
+              "shutdown(sock, SHUT_WR) so that the server sees EOF (close() in one process is "
+              "not enough: the other still holds the socket). The server %s.\n  Reproduce: "
+              "printf 'first\\nsecond\\n' | shake_client 127.0.0.1 PORT",
+              n != 13 ? "did not get both lines" : "never saw EOF");
+    sleep_ms(50);
+    cr_assert(cl_send(fd, "tfisr\ndsocne\n", 13, REPLY_MS));
+    close(fd), close(lfd);
+    double took;
+    tl_result r = wait_end(p, 2000, &took);
+    cr_assert(!strcmp(r.out, "tfisr\ndsocne\n"), "replies that come after the end of input "
+              "must still be printed, until the server closes; stdout was \"%s\".\n  %s",
+              r.out, tl_explain(&r));
+    cr_assert(tl_exited_ok(&r), "when the server closes after the end of input the client "
+              "must exit 0, its child reaped: %s", tl_explain(&r));
+    tl_result_free(&r);
+}
+
+Test(client, server_close_ends_client)
+{
+    char port[16];
+    int lfd = test_listener(port, sizeof port);
+    tl_proc *p = tl_start(&(tl_opts){ .argv = TL_ARGV("shake_client", "127.0.0.1", port),
+                                      .stdin_pipe = true, .deadline_ms = 10000 });
+    int fd = accept_client(lfd, p, 3000);
+    cr_assert(cl_send(fd, "eyb\n", 4, REPLY_MS));
+    close(fd), close(lfd);
+    double took;
+    tl_result r = wait_end(p, 1500, &took);
+    cr_assert(!r.timed_out && took < tl_deadline(1500), "the server closed the connection while "
+              "stdin stayed open: the client must end at once (the reader sees EOF and ends the "
+              "writer, which is blocked reading stdin).\n  %s", tl_explain(&r));
+    cr_assert(tl_exited_ok(&r) && !strcmp(r.out, "eyb\n"), "the client must print \"eyb\" and "
+              "exit 0 with its child reaped; stdout \"%s\".\n  %s", r.out, tl_explain(&r));
+    tl_result_free(&r);
+}
+
+Test(client, big_input)
+{
+    char port[16];
+    unsigned seed = tl_random_seed();
+    size_t len;
+    char *in = random_lines(&seed, 2000, 0, 1000, &len), *out = malloc(len);
+    cr_assert(out);
+    int lfd = test_listener(port, sizeof port);
+    tl_proc *p = tl_start(&(tl_opts){ .argv = TL_ARGV("shake_client", "127.0.0.1", port),
+                                      .stdin_data = in, .stdin_len = len, .deadline_ms = 10000 });
+    int fd = accept_client(lfd, p, 3000);
+    /* Echo what arrives as it arrives: the client must write and read at once. */
+    size_t got = 0;
+    for (bool eof = false; !eof;) {
+        size_t n = cl_recv(fd, out + got, len - got, EXCHANGE_IDLE_MS, &eof);
+        if (n == 0 && !eof)
+            break;
+        cr_assert(cl_send(fd, out + got, n, REPLY_MS), "the client stopped reading replies "
+                  "while it was still sending: its reader and writer must run at the same "
+                  "time.\n  Reproduce: shake_client 127.0.0.1 PORT < a-1-MB-file");
+        got += n;
+    }
+    close(fd), close(lfd);
+    double took;
+    tl_result r = wait_end(p, 3000, &took);
+    cr_assert(got == len, "the server received %zu bytes of %zu sent on stdin (seed %u).\n  %s",
+              got, len, seed, tl_explain(&r));
+    cr_assert(r.out_len == len && replies_match(in, len, r.out, r.out_len, true, msg, sizeof msg),
+              "the client printed %zu bytes of the %zu the server sent back: %s.\n  %s",
+              r.out_len, len, msg, tl_explain(&r));
+    cr_assert(tl_exited_ok(&r), "%s", tl_explain(&r));
+    tl_result_free(&r);
+    free(in), free(out);
+}
+
+Test(client, connection_refused)
+{
+    char port[16];
+    /* A bound socket that does not listen: connecting to its port is refused. */
+    struct sockaddr_in sa = { .sin_family = AF_INET };
+    socklen_t sl = sizeof sa;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    cr_assert(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+              getsockname(fd, (struct sockaddr *)&sa, &sl) == 0);
+    snprintf(port, sizeof port, "%d", ntohs(sa.sin_port));
+    tl_result r = tl_run(&(tl_opts){ .argv = TL_ARGV("shake_client", "127.0.0.1", port),
+                                     .deadline_ms = 3000 });
+    cr_assert(r.exited && r.status == 1 && tl_one_line(r.err) &&
+              !strncmp(r.err, "shake_client: ", 14) && r.out_len == 0 && tl_clean(&r),
+              "no server on the port: exit 1 with one line \"shake_client: ...\" on stderr, "
+              "nothing else.\n  %s", tl_explain(&r));
+    close(fd);
+    tl_result_free(&r);
+}
