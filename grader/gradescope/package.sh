@@ -21,7 +21,7 @@ mkdir -p "$wb/grader"
 for part in mk tools testlib $exercises; do
   (cd "$tree" && tar --exclude=build -cf - "$part") | (cd "$wb" && tar -xf -)
 done
-(cd "$here/.." && tar -cf - Makefile src gradescope) | (cd "$wb/grader" && tar -xf -)
+(cd "$here/.." && tar -cf - Makefile src gradescope sandbox/Makefile sandbox/src) | (cd "$wb/grader" && tar -xf -)
 cp "$here/setup.sh" "$here/run_autograder" "$stage/"
 chmod +x "$stage/setup.sh" "$stage/run_autograder"
 mkdir -p "$(dirname "$out")"

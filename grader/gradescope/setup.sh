@@ -10,8 +10,9 @@ if [ -z "${GRADER_SKIP_APT:-}" ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     build-essential pkg-config libcriterion-dev valgrind libarchive-dev gnuplot-nox \
-    procps python3
+    procps python3 bubblewrap
 fi
 make -s -C "$WB/grader" all
+make -s -C "$WB/grader/sandbox" build/sandbox sandbox   # the isolation layer
 "$WB/grader/grader" --prepare -q --tree "$WB" --workdir "$ROOT/source/grader-work" \
   -o "$ROOT/source/grader-out"

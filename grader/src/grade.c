@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #define MAX_STUDENT_FILE (1 << 20)
+#define MEMCHECK_SLOTS 2000    /* the memcheck sub-worker of slot S runs in slot S + this */
 
 static const char *const not_copied[] = { "build", "solution", "buggy", "rubric.tsv", NULL };
 
@@ -38,6 +39,15 @@ static void status_line(const char *jd, const char *fmt, const char *a, const ch
 
 static void step_line(const char *jd, const char *step, const struct job_outcome *o)
 {
+    if (o->no_isolation)
+        status_line(jd, "%s%s\n", "warning NO ISOLATION: ", "this exercise ran without the "
+                    "sandbox (namespaces unavailable, --allow-no-isolation)");
+    if (o->vstatus[0])
+    {
+        char *v = xasprintf("%s %s", step, o->vstatus);
+        status_line(jd, "verdict %s %s\n", v, o->message);
+        free(v);
+    }
     int rc = o->status == -1 ? -1 : WIFEXITED(o->status) ? WEXITSTATUS(o->status)
                                                          : 128 + WTERMSIG(o->status);
     char *rest = xasprintf("%d %d %d %d %.2f", rc, o->timed_out, o->log_capped, o->leftovers,
@@ -121,7 +131,7 @@ static int work_copy(const struct grade_ctx *g, const char *from, const char *ro
  * Criterion's jobs and the deadline scale. Returns the array (strings to free). */
 static char **step_env(const struct grade_ctx *g, int results_fd)
 {
-    char **env = calloc(5, sizeof *env);
+    char **env = calloc(10, sizeof *env);
     int n = 0;
     env[n++] = xasprintf("TL_SUITE_LIMIT=%d", g->timeout_s > 30 ? g->timeout_s - 15 : g->timeout_s);
     if (results_fd >= 0)
@@ -140,8 +150,30 @@ static void free_strings(char **v)
     free(v);
 }
 
-/* One make step of the exercise in the work copy, through the job seam. The tests'
- * records come through descriptor 3 into JOBDIR/results.tsv, outside the work copy. */
+/* The test step in the sandbox: the test runner itself, with the environment
+ * tools/run-tests gives it (never make or sh: a dumpable process holding the results
+ * descriptor could be made to forge results). ENV gets the settings (to free). */
+static char **runner_argv(const struct grade_ctx *g, const char *dir, char **env)
+{
+    const char *ex = strrchr(dir, '/') + 1;
+    int n = 0;
+    while (env[n])
+        n++;
+    env[n++] = xasprintf("TD_BIN=%s/build/student", dir);
+    env[n++] = xstrdup("TD_BIN_SHOW=build/student");
+    env[n++] = xasprintf("TL_PRELOAD=%s/testlib/build/tl_preload.so", g->stage);
+    env[n++] = xasprintf("TD_REF_BIN=%s/%s/build/solution", g->stage, ex);
+    env[n] = NULL;
+    char **argv = calloc(4, sizeof *argv);
+    argv[0] = xasprintf("%s/%s/build/tests/run_tests", g->stage, ex);
+    if (g->tl_jobs)
+        argv[1] = xstrdup("--jobs"), argv[2] = xasprintf("%d", g->tl_jobs);
+    return argv;
+}
+
+/* One step of the exercise in the work copy, through the job seam: make, or (tests in
+ * the sandbox) the test runner. The tests' records come through descriptor 3 into
+ * JOBDIR/results.tsv, outside the work copy. */
 static int make_step(const struct grade_ctx *g, const char *jd, const char *dir,
                      const char *step, char **extra)
 {
@@ -154,15 +186,18 @@ static int make_step(const struct grade_ctx *g, const char *jd, const char *dir,
     char *log = xasprintf("%s/%s.log", jd, step), *tmp = xasprintf("%s/tmp-%s", jd, step);
     char *results = xasprintf("%s/results.tsv", jd);
     int fd = tests ? open(results, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : -1;
-    char **env = step_env(g, fd), *root = xstrdup(dir);
+    char **env = step_env(g, fd), *root = xstrdup(dir), **runner = NULL;
     *strrchr(root, '/') = '\0';
     char *ex = strrchr(dir, '/') + 1;
+    if (tests && job_isolated())
+        runner = runner_argv(g, dir, env);
+    char *name = xasprintf("%s-%s", ex, step);
     char *hide[] = { xasprintf("%s/%s/solution", g->stage, ex), xasprintf("%s/%s/buggy", g->stage, ex),
                      xasprintf("%s/%s/tests", g->stage, ex), xasprintf("%s/%s/rubric.tsv", g->stage, ex),
                      NULL };
     const char *ro[] = { g->stage, NULL };
-    struct job_spec spec = { .argv = argv, .cwd = dir, .log = log, .tmpdir = tmp, .env = env,
-                             .slot = g->slot, .pass_fd = fd, .rw_dir = root, .ro_dirs = ro,
+    struct job_spec spec = { .argv = runner ? runner : argv, .cwd = dir, .name = name, .log = log, .tmpdir = tmp, .env = env,
+                             .slot = memcheck ? g->slot + MEMCHECK_SLOTS : g->slot, .pass_fd = fd, .rw_dir = root, .ro_dirs = ro,
                              .hide = (const char *const *)hide,
                              .deadline_s = tests ? g->timeout_s : memcheck ? 600 : 120,
                              .log_cap = tests ? 16 << 20 : 4 << 20 };
@@ -174,7 +209,9 @@ static int make_step(const struct grade_ctx *g, const char *jd, const char *dir,
         step_line(jd, step, &out);
     if (fd >= 0)
         close(fd);
-    free(argv[6]), free(log), free(tmp), free(results), free_strings(env), free(root);
+    free(argv[6]), free(log), free(tmp), free(results), free_strings(env), free(root), free(name);
+    if (runner)
+        free_strings(runner);
     for (char **h = hide; *h; h++)
         free(*h);
     return rc == 0 && out.status == 0 && !out.timed_out && !out.log_capped ? 0 : -1;

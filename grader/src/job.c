@@ -1,6 +1,7 @@
 /*
  * job.c: run one command with a deadline, an output cap and a whole-tree kill (see job.h).
- * This is the only file that executes student-influenced commands.
+ * This is the only file that executes student-influenced commands; with isolation on,
+ * each goes through the sandbox (run_sandboxed).
  */
 #include "job.h"
 #include "util.h"
@@ -25,6 +26,9 @@ extern char **environ;
 
 static volatile sig_atomic_t cancelled;
 static volatile pid_t protected_pid;   /* a sub-worker whose tree job_run() must not kill */
+static const char *sandbox_bin;        /* grader/sandbox/sandbox, or NULL: no isolation */
+static int sandbox_allow;              /* pass --allow-no-isolation */
+static int sandbox_bin_active = 1;     /* 0 while job_run() starts the sandbox itself */
 
 void job_protect(pid_t pid)
 {
@@ -272,8 +276,156 @@ static void supervise(const struct job_spec *spec, pid_t pid, struct job_outcome
     }
 }
 
+int job_isolated(void)
+{
+    return sandbox_bin != NULL;
+}
+
+/* ARGV += the strings of a NULL-ended list, each after OPTION. */
+static void add_each(char **argv, int *n, const char *option, const char *const *list)
+{
+    for (; list && *list; list++) {
+        argv[(*n)++] = (char *)option;
+        argv[(*n)++] = (char *)*list;
+    }
+}
+
+/* "NAME" of a run, reduced to characters safe in a cgroup name. */
+static char *run_name(const struct job_spec *spec)
+{
+    char *name = xasprintf("%.60s", spec->name ? spec->name : "grader");
+    for (char *p = name; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.')
+            *p = '_';
+    return name;
+}
+
+/* The sandbox command line for SPEC (strings in STRS to free, NULL-ended). */
+static char **sandbox_argv(const struct job_spec *spec, const char *verdict, char **strs)
+{
+    size_t n = 0, k = 0;
+    while (spec->argv[n])
+        n++;
+    for (const char *const *p = spec->hide; p && *p; p++)
+        k++;
+    for (const char *const *p = spec->ro_dirs; p && *p; p++)
+        k++;
+    for (char *const *p = spec->env; p && *p; p++)
+        k++;
+    char **argv = xmalloc((n + 2 * k + 48) * sizeof *argv);
+    int a = 0, s = 0;
+    strs[s++] = xasprintf("%d", spec->slot);
+    strs[s++] = run_name(spec);
+    strs[s++] = xasprintf("%d", spec->deadline_s);
+    strs[s++] = xasprintf("%lld", spec->log_cap > 0 ? spec->log_cap : 4LL << 20);
+    strs[s] = NULL;
+    char *fixed[] = { (char *)sandbox_bin, "--quiet", "--slot", strs[0], "--name", strs[1],
+                      "--rw", (char *)spec->rw_dir, "--chdir", (char *)spec->cwd,
+                      "--time", strs[2], "--cpu", strs[2], "--mem", "1G", "--pids", "256",
+                      "--output", strs[3], "--tmp-size", "64M", "--log", (char *)spec->log,
+                      "--verdict", (char *)verdict, NULL };
+    for (char **f = fixed; *f; f++)
+        argv[a++] = *f;
+    add_each(argv, &a, "--ro", spec->ro_dirs);
+    add_each(argv, &a, "--hide", spec->hide);
+    add_each(argv, &a, "--setenv", (const char *const *)spec->env);
+    if (spec->pass_fd > 0)
+        argv[a++] = "--pass-fd", argv[a++] = "3";
+    if (sandbox_allow)
+        argv[a++] = "--allow-no-isolation";
+    argv[a++] = "--";
+    for (size_t i = 0; i < n; i++)
+        argv[a++] = spec->argv[i];
+    argv[a] = NULL;
+    return argv;
+}
+
+/* The value of "KEY": in a one-line JSON verdict: a number, or a string into BUF. */
+static const char *verdict_field(const char *json, const char *key, char *buf, size_t len)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    const char *p = json ? strstr(json, pat) : NULL;
+    size_t o = 0;
+    if (!p) {
+        snprintf(buf, len, "-1");
+        return buf;
+    }
+    p += strlen(pat);
+    int quoted = *p == '"';
+    for (p += quoted; *p && o + 1 < len; p++) {
+        if (quoted ? *p == '"' : (*p == ',' || *p == '}'))
+            break;
+        if (quoted && *p == '\\' && p[1])
+            p++;
+        buf[o++] = *p;
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+/* Fill OUT from the sandbox's verdict file (or say the sandbox failed). */
+static void read_verdict(const char *path, int sandbox_status, struct job_outcome *out)
+{
+    char *json = read_text(path, 1 << 16, NULL);
+    char v[256];
+    snprintf(out->vstatus, sizeof out->vstatus, "%s",
+             json ? verdict_field(json, "status", v, sizeof v) : "error");
+    verdict_field(json, "message", out->message, sizeof out->message);
+    if (!json)
+        snprintf(out->message, sizeof out->message, "the sandbox failed (%s)",
+                 job_describe(&(struct job_outcome){ .status = sandbox_status }));
+    out->no_isolation = json && strcmp(verdict_field(json, "isolation", v, sizeof v), "full") != 0;
+    out->leftovers = atoi(verdict_field(json, "leftovers", v, sizeof v));
+    out->leftovers = out->leftovers < 0 ? 0 : out->leftovers;
+    int code = atoi(verdict_field(json, "exit_code", v, sizeof v));
+    int sig = atoi(verdict_field(json, "signal", v, sizeof v));
+    const char *st = out->vstatus;
+    out->timed_out = strcmp(st, "time") == 0;
+    out->log_capped = strcmp(st, "output") == 0;
+    if (strcmp(st, "ok") == 0 || strcmp(st, "exit") == 0)
+        out->status = (code & 0xff) << 8;
+    else if (strcmp(st, "signal") == 0 && sig > 0)
+        out->status = sig & 0x7f;
+    else if (strcmp(st, "error") == 0)
+        out->status = 125 << 8;
+    else if (!out->timed_out && !out->log_capped)
+        out->status = sig > 0 ? sig & 0x7f : 124 << 8;   /* memory, pids, disk */
+    free(json);
+}
+
+/* job_run() through the sandbox: the sandbox is the job, the grader keeps a backstop
+ * deadline and the tree kill; the verdict file replaces the wait status. */
+static int run_sandboxed(const struct job_spec *spec, struct job_outcome *out, char *err)
+{
+    char *verdict = xasprintf("%s.verdict", spec->log), *slog = xasprintf("%s.sandbox", spec->log);
+    char *strs[8];
+    char **argv = sandbox_argv(spec, verdict, strs);
+    struct job_spec outer = *spec;
+    outer.argv = argv, outer.log = slog, outer.env = NULL, outer.pass_fd = spec->pass_fd;
+    outer.deadline_s = spec->deadline_s + 30, outer.log_cap = 1 << 20;
+    unlink(verdict);
+    sandbox_bin_active = 0;
+    int rc = job_run(&outer, out, err);
+    sandbox_bin_active = 1;
+    if (rc == 0 && !out->timed_out) {
+        double secs = out->secs;
+        int status = out->status;
+        memset(out, 0, sizeof *out);
+        out->secs = secs;
+        read_verdict(verdict, status, out);
+    } else if (rc == 0)
+        snprintf(out->message, sizeof out->message, "the sandbox did not stop in time");
+    for (char **s = strs; *s; s++)
+        free(*s);
+    free(argv), free(verdict), free(slog);
+    return rc;
+}
+
 int job_run(const struct job_spec *spec, struct job_outcome *out, char *err)
 {
+    if (sandbox_bin && sandbox_bin_active)
+        return run_sandboxed(spec, out, err);
     memset(out, 0, sizeof *out);
     out->status = -1;
     if (mkdir_p(spec->tmpdir, err) == -1)
@@ -317,4 +469,63 @@ const char *job_describe(const struct job_outcome *out)
         snprintf(buf, sizeof buf, "killed by signal %d (%s)", WTERMSIG(out->status),
                  strsignal(WTERMSIG(out->status)));
     return buf;
+}
+
+/* Run the sandbox once on /bin/true in a new directory under WORK (not /tmp: without
+ * namespaces the sandbox removes the slot's entries there); its messages go to our
+ * stderr. Returns its exit status (1: ran without isolation), the verdict in MSG. */
+static int probe(const char *sandbox, int allow, const char *work, char *msg)
+{
+    char *dir = xasprintf("%s/probe-XXXXXX", work);
+    if (mkdir_p(work, msg) == -1 || !mkdtemp(dir)) {
+        snprintf(msg, ERRLEN, "cannot create %.200s: %s", dir, strerror(errno));
+        free(dir);
+        return -1;
+    }
+    chmod(dir, 0755);
+    char *verdict = xasprintf("%s/verdict", dir), *log = xasprintf("%s/log", dir);
+    char *argv[] = { (char *)sandbox, "--quiet", "--name", "probe", "--rw", dir, "--time", "30",
+                     "--verdict", verdict, "--log", log, allow ? "--allow-no-isolation" : "--quiet",
+                     "--", "/bin/true", NULL };
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 1);
+        execv(sandbox, argv);
+        _exit(127);
+    }
+    int st = -1;
+    while (pid > 0 && waitpid(pid, &st, 0) == -1 && errno == EINTR)
+        ;
+    struct job_outcome o = { .status = -1 };
+    read_verdict(verdict, st, &o);
+    snprintf(msg, ERRLEN, "%s", o.message);
+    int rc = pid == -1 || !WIFEXITED(st) ? -1 : o.no_isolation ? 1 : WEXITSTATUS(st);
+    unlink(verdict), unlink(log), rmdir(dir);
+    free(verdict), free(log), free(dir);
+    return rc;
+}
+
+int job_use_sandbox(const char *sandbox, int allow, const char *work, char *err)
+{
+    char msg[ERRLEN];
+    int rc = probe(sandbox, 0, work, msg);
+    if (rc == 0) {
+        sandbox_bin = sandbox;
+        return 0;
+    }
+    if (!allow) {
+        snprintf(err, ERRLEN, "the sandbox cannot isolate the jobs: %.300s\n(fix it as it says, "
+                 "or run with --allow-no-isolation (serial, NO ISOLATION) or --no-isolation)",
+                 msg);
+        return -1;
+    }
+    if (probe(sandbox, 1, work, msg) != 1) {
+        snprintf(err, ERRLEN, "the sandbox does not run: %.300s", msg);
+        return -1;
+    }
+    sandbox_bin = sandbox;
+    sandbox_allow = 1;
+    return 1;
 }

@@ -9,6 +9,11 @@
  * every process left in its tree, daemonized grandchildren included: the calling process
  * is a child subreaper (job_init_worker), so orphans come back to it, and /proc says
  * which processes descend from it.
+ *
+ * With job_use_sandbox(), job_run() runs the command inside grader/sandbox/sandbox
+ * instead (namespaces, a read-only view of ro_dirs minus hide, rw_dir writable, uid
+ * 61000+slot, cgroup limits); the sandbox's verdict file replaces the wait status and
+ * the grader's own deadline and tree kill stay as a backstop around it.
  */
 #ifndef GRADER_JOB_H
 #define GRADER_JOB_H
@@ -21,11 +26,12 @@ struct job_spec {
     const char *log;     /* stdout and stderr of the command (truncated first) */
     const char *tmpdir;  /* private TMPDIR (created, emptied afterwards) */
     char *const *env;    /* NAME=VALUE settings added to the clean environment, NULL-ended */
-    int slot;            /* parallel slot number (for a per-slot uid, later) */
+    int slot;            /* parallel slot number: the sandbox's uid 61000+slot */
     int deadline_s;      /* wall clock */
     long long log_cap;   /* bytes of log before the command is stopped */
     int pass_fd;         /* if > 0: handed to the command as descriptor 3 (results channel) */
     /* What the command needs to see, for the isolation layer (unused without it): */
+    const char *name;              /* the sandbox's run name (cgroups, messages) */
     const char *rw_dir;            /* the only place it may write (besides TMPDIR) */
     const char *const *ro_dirs;    /* read-only: the stage (prebuilt tests, reference) */
     const char *const *hide;       /* inside ro_dirs, never visible: sources of the
@@ -38,7 +44,21 @@ struct job_outcome {
     int log_capped;      /* stopped because its output passed log_cap */
     int leftovers;       /* processes still alive after it ended, killed by the grader */
     double secs;         /* wall-clock duration */
+    /* From the sandbox's verdict (isolated runs only; "" otherwise): */
+    char vstatus[16];    /* ok exit signal time memory pids output disk error */
+    char message[256];   /* what happened, in a student's words */
+    int no_isolation;    /* the sandbox ran it without namespaces */
 };
+
+/* Run every later job inside SANDBOX (grader/sandbox/sandbox); ALLOW: with
+ * namespaces refused, run unconfined (--allow-no-isolation). Probes the sandbox once
+ * in a directory it makes under WORK;
+ * -1 (with ERR saying how to fix it) when it cannot isolate and ALLOW is 0; 1 when it
+ * runs without isolation (ALLOW), 0 when isolated. */
+int job_use_sandbox(const char *sandbox, int allow, const char *work, char *err);
+
+/* 1 when jobs run in the sandbox (the caller then runs the test binary directly). */
+int job_isolated(void);
 
 /* Call once in a process that will run jobs: become a child subreaper. */
 int job_init_worker(char *err);

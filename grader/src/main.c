@@ -22,11 +22,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct options {
     const char *out, *tree, *only, *workdir;
-    const char *time_scale;
+    const char *time_scale, *sandbox;
+    int no_isolation, allow_no_isolation;
     int jobs, tl_jobs, timeout, regrade, no_merge, merge_only, autolab, keep, quiet, prepare;
     struct discover_opts d;
 };
@@ -72,6 +74,10 @@ static void usage(FILE *f)
           "      --keep            keep the work copies and logs (debugging)\n"
           "      --prepare         only build the instructor tree's tests and reference\n"
           "      --time-scale K    multiply the tests' deadlines by K (slow machines)\n"
+          "      --no-isolation    run the jobs without the sandbox (trusted code only)\n"
+          "      --allow-no-isolation  if the sandbox cannot isolate, grade serially\n"
+          "                        without it, with a NO ISOLATION warning in each report\n"
+          "      --sandbox PATH    the sandbox (grader/sandbox/sandbox; $GRADER_SANDBOX)\n"
           "  -q, --quiet           no progress output\n", f);
 }
 
@@ -95,7 +101,8 @@ static int parse_options(int argc, char **argv, struct options *o)
         { "no-merge", 0, 0, 3 }, { "merge", 0, 0, 4 }, { "lms", 0, 0, 5 }, { "single", 0, 0, 6 },
         { "id", 1, 0, 7 }, { "id-regex", 1, 0, 8 }, { "autolab", 0, 0, 9 },
         { "workdir", 1, 0, 10 }, { "keep", 0, 0, 11 }, { "prepare", 0, 0, 12 },
-        { "time-scale", 1, 0, 13 }, { 0, 0, 0, 0 } };
+        { "time-scale", 1, 0, 13 }, { "no-isolation", 0, 0, 14 },
+        { "allow-no-isolation", 0, 0, 15 }, { "sandbox", 1, 0, 16 }, { 0, 0, 0, 0 } };
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     *o = (struct options){ .out = "grades", .jobs = cpus > 0 ? (int)cpus : 1, .timeout = 240 };
     int c, bad = 0;
@@ -121,6 +128,9 @@ static int parse_options(int argc, char **argv, struct options *o)
         case 11: o->keep = 1; break;
         case 12: o->prepare = 1; break;
         case 13: o->time_scale = optarg; bad = atof(optarg) <= 0; break;
+        case 14: o->no_isolation = 1; break;
+        case 15: o->allow_no_isolation = 1; break;
+        case 16: o->sandbox = optarg; break;
         default: bad = 1;
         }
     }
@@ -144,6 +154,35 @@ static char *default_tree(void)
     for (int i = 0; i < 2 && strrchr(self, '/'); i++)
         *strrchr(self, '/') = '\0';
     return xstrdup(*self ? self : "/");
+}
+
+/* Isolation: the sandbox beside the grader (or --sandbox, $GRADER_SANDBOX) when it is
+ * built; -1 when it cannot isolate and --allow-no-isolation was not given. */
+static int setup_isolation(struct options *o, const char *work, char *err)
+{
+    if (o->no_isolation)
+        return 0;
+    const char *env = getenv("GRADER_SANDBOX");
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    self[n > 0 ? n : 0] = '\0';
+    if (strrchr(self, '/'))
+        *strrchr(self, '/') = '\0';
+    char *path = o->sandbox ? xstrdup(o->sandbox) : env && *env ? xstrdup(env)
+                                                  : xasprintf("%s/sandbox/sandbox", self);
+    if (access(path, X_OK) == -1) {
+        fprintf(stderr, "grader: warning: no sandbox at %s (make -C grader/sandbox): "
+                "jobs run WITHOUT isolation\n", path);
+        free(path);
+        return o->sandbox ? (snprintf(err, ERRLEN, "--sandbox: not found"), -1) : 0;
+    }
+    int rc = job_use_sandbox(path, o->allow_no_isolation, work, err);
+    if (rc == 1) {
+        fprintf(stderr, "grader: WARNING: NO ISOLATION: namespaces are unavailable; grading "
+                "serially (-j 1), every report says so\n");
+        o->jobs = 1;
+    }
+    return rc == -1 ? -1 : 0;    /* path stays in use */
 }
 
 static char *absolute(const char *path)
@@ -365,6 +404,7 @@ int main(int argc, char **argv)
     char err[ERRLEN];
     if (parse_options(argc, argv, &r.o) == -1)
         return 2;
+    umask(022);   /* the stage must be readable by the slots' uids */
     if (r.o.merge_only) {
         int n = merge_outputs(r.o.out, err);
         if (n == -1)
@@ -382,6 +422,10 @@ int main(int argc, char **argv)
     }
     if (r.o.prepare)
         return 0;
+    if (setup_isolation(&r.o, r.g.jobs, err) == -1) {
+        fprintf(stderr, "grader: %s\n", err);
+        return 2;
+    }
     mark_skipped(&r);
     order_jobs(&r);
     run_pool(&r);

@@ -10,11 +10,12 @@
 struct step {
     int seen, rc, timed_out, capped, leftovers;
     double secs;
+    char verdict[16], message[256];   /* the sandbox's, when isolated */
 };
 
 struct status {
     int notsubmitted;
-    struct buf missing, errors;
+    struct buf missing, errors, warnings;
     struct step build, tests, memcheck;
 };
 
@@ -37,6 +38,20 @@ static void parse_step(const char *rest, struct step *st)
                       &st->leftovers, &st->secs) == 5;
 }
 
+/* "verdict STEP STATUS MESSAGE": the sandbox's word on a step. */
+static void parse_verdict(const char *rest, struct status *st)
+{
+    struct step *s = strncmp(rest, "build ", 6) == 0 ? &st->build
+                   : strncmp(rest, "tests ", 6) == 0 ? &st->tests
+                   : strncmp(rest, "memcheck ", 9) == 0 ? &st->memcheck : NULL;
+    const char *p = s ? strchr(rest, ' ') + 1 : NULL;
+    const char *msg = p ? strchr(p, ' ') : NULL;
+    if (!msg)
+        return;
+    snprintf(s->verdict, sizeof s->verdict, "%.*s", (int)(msg - p), p);
+    snprintf(s->message, sizeof s->message, "%s", msg + 1);
+}
+
 static void read_status(const char *jd, struct status *st)
 {
     char *path = xasprintf("%s/status", jd);
@@ -56,6 +71,10 @@ static void read_status(const char *jd, struct status *st)
             parse_step(l + 6, &st->tests);
         else if (strncmp(l, "memcheck ", 9) == 0)
             parse_step(l + 9, &st->memcheck);
+        else if (strncmp(l, "verdict ", 8) == 0)
+            parse_verdict(l + 8, st);
+        else if (strncmp(l, "warning ", 8) == 0 && !st->warnings.len)
+            buf_printf(&st->warnings, "**%s**\n", l + 8);
     }
     if (!text)
         buf_puts(&st->errors, "the grader's worker left no status (it died)\n");
@@ -222,7 +241,12 @@ static void score_memcheck(const char *jd, const struct step *st, struct ex_resu
 static void note_tests(const char *jd, const struct step *st, struct buf *note)
 {
     char *log = read_log(jd, "tests.log", 1 << 16);
-    if (st->timed_out)
+    int limit = st->verdict[0] && strcmp(st->verdict, "ok") != 0 && strcmp(st->verdict, "exit") != 0;
+    if (limit)
+        buf_printf(note, "The test run %s: %s. Tests without a result count as failed.\n",
+                   strcmp(st->verdict, "signal") == 0 ? "crashed" : "was stopped by the sandbox",
+                   st->message);
+    else if (st->timed_out)
         buf_printf(note, "The test run was stopped at the grader's time limit (%.0f s): tests "
                    "without a result count as failed.\n", st->secs);
     else if (st->capped)
@@ -230,8 +254,9 @@ static void note_tests(const char *jd, const struct step *st, struct buf *note)
     else if (strstr(log, "was stopped after"))
         buf_puts(note, "The test run was stopped at its time limit: tests without a result "
                  "count as failed.\n");
-    else if (!st->seen || st->rc != 0)
-        buf_printf(note, "The test run failed (make exited with status %d):\n%s", st->rc, log);
+    else if (!st->seen || (st->rc != 0 && strcmp(st->verdict, "exit") != 0))
+        buf_printf(note, "The test run failed (%s exited with status %d):\n%s",
+                   st->verdict[0] ? "the test runner" : "make", st->rc, log);
     if (st->leftovers)
         buf_printf(note, "%d process(es) were still running after the tests and were killed.\n",
                    st->leftovers);
@@ -254,6 +279,8 @@ static void classify(const char *jd, const struct status *st, struct ex_result *
         r->state = EX_BUILD_FAILED;
         buf_printf(note, "the programs do not build (make %s): see the compiler's output\n",
                    st->build.timed_out ? "ran out of time" : "failed");
+        if (st->build.verdict[0] && strcmp(st->build.verdict, "exit") != 0)
+            buf_printf(note, "The build was stopped by the sandbox: %s.\n", st->build.message);
     } else {
         r->state = EX_GRADED;
         read_results(jd, r, note);
@@ -276,6 +303,8 @@ int score_exercise(const char *jd, const struct exercise *ex, struct ex_result *
         buf_puts(&note, "the instructor's tree does not build this exercise: not graded\n");
     } else {
         read_status(jd, &st);
+        if (st.warnings.len)
+            buf_puts(&note, st.warnings.s);
         char *log = read_log(jd, "build.log", 1 << 20), *answers = xasprintf("%s/ANSWERS.md", jd);
         r->warnings = count_warnings(log);
         r->build_log = excerpt(log, 40, 4000);
@@ -289,7 +318,7 @@ int score_exercise(const char *jd, const struct exercise *ex, struct ex_result *
     for (int i = 0; i < ex->nrubric; i++)
         r->score += r->tests[i].passed ? ex->rubric[i].points : 0;
     r->note = note.s;
-    buf_free(&st.missing), buf_free(&st.errors);
+    buf_free(&st.missing), buf_free(&st.errors), buf_free(&st.warnings);
     return 0;
 }
 

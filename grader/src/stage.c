@@ -2,6 +2,7 @@
  * stage.c: copy and build the instructor tree once per run (see stage.h). A lock file
  * keeps concurrent grader processes sharing one work directory (GNU parallel) apart.
  */
+#define _XOPEN_SOURCE 700   /* nftw */
 #include "stage.h"
 #include "job.h"
 #include "util.h"
@@ -9,7 +10,9 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -76,6 +79,26 @@ static char *stamp_path(const char *stage, const struct exercise *ex)
     return xasprintf("%s/.built-%s", stage, ex->name);
 }
 
+/* nftw callback: executables and directories 0711 (run, traverse), other files 0600. */
+static int lock_one(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+    (void)f;
+    if (type == FTW_D)
+        chmod(path, 0711);
+    else if (type == FTW_F)
+        chmod(path, (st->st_mode & S_IXUSR) ? 0711 : 0600);
+    return 0;
+}
+
+/* The reference programs run as the slot's uid (cross-pairing tests) but must not be
+ * readable by it (disassembly): exec-only, their objects root-only. */
+static void lock_reference(const char *stage, const struct exercise *ex)
+{
+    char *dir = xasprintf("%s/%s/build/solution", stage, ex->name);
+    nftw(dir, lock_one, 16, FTW_PHYS);
+    free(dir);
+}
+
 /* Build EX's tests and reference unless nothing changed since the last good build. */
 static int build_exercise(const char *stage, const struct exercise *ex, int changed)
 {
@@ -90,6 +113,8 @@ static int build_exercise(const char *stage, const struct exercise *ex, int chan
         if (rc == 0)
             write_text(stamp, "", 0, err);
     }
+    if (rc == 0)
+        lock_reference(stage, ex);
     free(stamp);
     return rc;
 }

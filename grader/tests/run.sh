@@ -25,6 +25,7 @@ check() {
 # same NAME GOT WANT
 same() { if [ "$2" = "$3" ]; then ok "$1"; else nok "$1" "got:  $2
 want: $3"; fi; }
+GRADER_SANDBOX=$here/sandbox/sandbox; export GRADER_SANDBOX   # isolation on in every run
 grader() { "$G" -T "$T" --workdir "$W" -q "$@"; }
 
 # score OUT ID [EXERCISE]: a student's total, or one exercise's score, from grade.tsv.
@@ -204,14 +205,16 @@ test_gradescope() {
   A=$B/autograder
   check "gradescope: make the package" "$here/gradescope/package.sh" "$B/autograder.zip" "$T" td1-signals td9-copy
   mkdir -p "$A/source" "$A/submission" && (cd "$A/source" && unzip -q "$B/autograder.zip")
-  check "gradescope: setup.sh builds the grader and the tests" env AUTOGRADER_ROOT="$A" GRADER_SKIP_APT=1 sh "$A/source/setup.sh"
+  check "gradescope: setup.sh builds the grader, the sandbox and the tests" env -u GRADER_SANDBOX AUTOGRADER_ROOT="$A" GRADER_SKIP_APT=1 sh "$A/source/setup.sh"
   cp "$A/source/run_autograder" "$A/run_autograder"
   tar -czf "$A/submission/submission.tar.gz" -C "$B/subs/ref" td1-signals td9-copy
-  check "gradescope: run_autograder on submission.tar.gz" env AUTOGRADER_ROOT="$A" sh "$A/run_autograder"
+  check "gradescope: run_autograder on submission.tar.gz" env -u GRADER_SANDBOX AUTOGRADER_ROOT="$A" sh "$A/run_autograder"
   max=$(( $(max_of td1-signals) + $(max_of td9-copy) ))
+  check "gradescope: the packaged sandbox is built and used (no NO ISOLATION)" sh -c \
+    "test -x '$A/source/workbook/grader/sandbox/sandbox' && ! grep -q 'NO ISOLATION' '$A/results/results.json'"
   check "gradescope: results.json valid, full marks" python3 "$here/tests/validate.py" results "$A/results/results.json" "$max"
   rm -rf "$A/submission" "$A/results" && mkdir -p "$A/submission" && cp -R "$B/subs/skel/." "$A/submission/"
-  check "gradescope: run_autograder on an uploaded tree" env AUTOGRADER_ROOT="$A" sh "$A/run_autograder"
+  check "gradescope: run_autograder on an uploaded tree" env -u GRADER_SANDBOX AUTOGRADER_ROOT="$A" sh "$A/run_autograder"
   check "gradescope: results.json valid, skeleton score" python3 "$here/tests/validate.py" results \
     "$A/results/results.json" "$(score "$B/out1" skel)"
 }
@@ -245,12 +248,89 @@ test_deadline() {
   check "deadline: no process left behind" sh -c "! ps -eo args= | grep -qx 'sleep 987'"
 }
 
+# ---------- 9. isolation: hostile submissions beside a clean one, in one batch ----------
+HOSTILE="forkbomb busyloop sleeper daemon memhog flood diskfill sysv tmpfiles port readsecret tamper killer stopper"
+# host_state: what a run could leave on the host (slot uids' processes, SysV objects with
+# the corpus key, /tmp and /dev/shm names, listeners on 8080, sandbox cgroups).
+host_state() {
+  ps -eo uid=,pid=,args= | awk '$1 >= 61000 && $1 < 65000 { print "process", $0 }'
+  ipcs 2>/dev/null | grep -i 0x47524431 | sed 's/^/ipc /'
+  ls -d /tmp/hostile-grader-* /dev/shm/hostile-grader-* 2>/dev/null | sed 's/^/file /'
+  find /tmp /var/tmp /dev/shm -maxdepth 1 -uid +60999 2>/dev/null | sed 's/^/owned /'
+  ss -Hltn 'sport = :8080' 2>/dev/null | sed 's/^/listener /'
+}
+test_hostile() {
+  O=$B/out9 H=$B/hostile
+  mkdir -p "$H" && cp -R "$B/subs/ref" "$H/clean"
+  for k in $HOSTILE; do
+    sub "h-$k" skeleton td1-signals && {
+      printf '#define HOSTILE_%s 1\n#define STAGE "%s"\n#define SPY "%s"\n' "$k" "$W/stage" \
+        "$B/subs/ref/td1-signals/hello_signals.c"
+      cat "$here/tests/hostile.c"; } > "$B/subs/h-$k/td1-signals/hello_signals.c" && cp -R "$B/subs/h-$k" "$H/"
+  done
+  before=$(host_state)
+  s=$(date +%s)
+  grader --keep -j 2 -t 40 -e td1-signals -o "$O" "$H" > "$B/hostile.err" 2>&1
+  check "hostile: the batch of $(echo $HOSTILE | wc -w) hostile + 1 clean finished ($(( $(date +%s) - s )) s)" \
+    test -s "$O/gradebook.csv"
+  same "hostile: the clean submission gets its score alone" "$(score "$O" clean td1-signals)" "$(max_of td1-signals)"
+  for k in $HOSTILE; do
+    check "hostile $k: graded, with a report" test -s "$O/h-$k/feedback.md"
+  done
+  grep_fb() { check "hostile $1: the feedback says '$2'" grep -q "$2" "$O/h-$1/feedback.md"; }
+  grep_fb forkbomb "too many processes"
+  grep_fb killer "killed by signal 9"
+  grep_fb memhog "memory limit"
+  for k in $HOSTILE; do   # the tests' own deadlines and output capture stop the others
+    check "hostile $k: no test passed that the skeleton fails" sh -c \
+      "test $(score "$O" h-$k td1-signals) -le $(score "$B/out1" skel td1-signals)"
+  done
+  leaks=$(find "$W/jobs" -name 'LEAK-*' 2>/dev/null | sed "s|$W/jobs/||")
+  same "hostile: no instructor file, other student's file or results descriptor reached" "$leaks" ""
+  check "hostile tamper: no forged record (CONFLICT)" sh -c "! grep -q CONFLICT '$O/h-tamper/grade.tsv'"
+  same "hostile: nothing left on the host" "$(host_state)" "$before"
+  check "hostile: the stage was not written while grading" sh -c \
+    "! find '$W/stage' -newer '$B/hostile/clean/td1-signals/hello_signals.c' ! -type d | grep -q ."
+  rm -rf "$W/jobs"
+  # namespaces refused (simulated): refuse to grade, or grade with NO ISOLATION if allowed
+  SANDBOX_SIMULATE_USERNS_DENIED=1 grader -e td1-signals -o "$B/out9b" "$B/subs/ref" 2> "$B/noiso.err"
+  same "no namespaces: the grader refuses (status 2)" "$?" 2
+  check "no namespaces: ... and says how to allow them" grep -q "allow-no-isolation" "$B/noiso.err"
+  SANDBOX_SIMULATE_USERNS_DENIED=1 grader --allow-no-isolation -e td1-signals -o "$B/out9b" "$B/subs/ref" 2> "$B/noiso.err"
+  check "no namespaces, --allow-no-isolation: the report says NO ISOLATION" grep -q "NO ISOLATION" "$B/out9b/ref/feedback.md"
+  same "no namespaces, --allow-no-isolation: same score" "$(score "$B/out9b" ref)" "$(max_of td1-signals)"
+  same "no namespaces: nothing left on the host" "$(host_state)" "$before"
+}
+
+# ---------- 10. the broken-archive corpus (sandbox/archives/mkbroken.py, MANIFEST.tsv) ----------
+test_archives() {
+  C=$here/sandbox/build/archives O=$B/out10 L=$B/archives
+  if ! [ "$C/MANIFEST.tsv" -nt "$here/sandbox/archives/mkbroken.py" ]; then
+    C=$B/corpus && python3 "$here/sandbox/archives/mkbroken.py" "$C" >/dev/null || return
+  fi
+  mkdir -p "$L" && cp -R "$C/." "$L/" && rm "$L/MANIFEST.tsv"
+  rm -rf /tmp/sandbox-archive-escape-*
+  check "archives: grade the $(wc -l < "$C/MANIFEST.tsv") cases of the corpus as one LMS folder" \
+    grader -j 2 -e td1-signals --lms -o "$O" "$L"
+  for id in $(ls "$O" | grep -v '\.'); do
+    case=$(ls "$L" | while read -r f; do [ "$(echo "$f" | sed 's/\.\(tar\.gz\|tar\|zip\)$//;s:/$::')" = "${id%~2}" ] && echo "$f"; done | head -n 1)
+    [ -n "$case" ] || continue
+    want=$(awk -F'\t' -v c="$case" '$1 == c || $1 == c "/" { print $3 }' "$C/MANIFEST.tsv" | head -n 1)
+    case $want in
+      refuse) check "archives: $case is refused with a message" grep -q "could not be read" "$O/$id/feedback.md" ;;
+      *) check "archives: $case ($want) has a report" test -s "$O/$id/feedback.md" ;;
+    esac
+  done
+  same "archives: nothing written outside the work directory" "$(ls -d /tmp/sandbox-archive-escape-* 2>/dev/null)" ""
+  check "archives: neutralised members are named in the feedback" grep -q "absolute path" "$O/absolute/feedback.md"
+}
+
 # ---------- run ----------
 if ! make_tree || ! cp "$here/grader" "$B/grader" || ! make_subs; then
   echo "run.sh: cannot build the test tree in $B" >&2
   exit 1
 fi
-for t in ${GRADER_TESTS:-batch1 buggy formats parallel gradescope autolab workcopy deadline}; do
+for t in ${GRADER_TESTS:-batch1 buggy formats parallel gradescope autolab workcopy deadline hostile archives}; do
   "test_$t"
 done
 echo "grader tests took $(( $(date +%s) - start )) s"
