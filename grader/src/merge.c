@@ -120,15 +120,6 @@ static void csv_field(struct buf *b, const char *s)
         buf_puts(b, "\"");
 }
 
-static char *num(double v)
-{
-    static char bufs[4][32];
-    static int next;
-    char *b = bufs[next++ % 4];
-    snprintf(b, 32, v == (double)(long long)v ? "%.0f" : "%.2f", v);
-    return b;
-}
-
 static int by_id(const void *a, const void *b)
 {
     return strcmp(((const struct student *)a)->id, ((const struct student *)b)->id);
@@ -160,8 +151,8 @@ static char *gradebook_csv(const struct class *c)
         const struct student *s = &c->st[k];
         csv_field(&b, s->id);
         for (int i = 0; i < c->nex; i++)
-            buf_printf(&b, ",%s", s->has[o[i]] ? num(s->ex_score[o[i]]) : "");
-        buf_printf(&b, ",%s\r\n", num(s->total));
+            buf_printf(&b, ",%s", s->has[o[i]] ? fmt_points(s->ex_score[o[i]]) : "");
+        buf_printf(&b, ",%s\r\n", fmt_points(s->total));
     }
     free(o);
     return b.s;
@@ -195,7 +186,7 @@ static void summary_stats(struct buf *b, const struct class *c)
     qsort(t, (size_t)c->nst, sizeof *t, by_score);
     double median = c->nst % 2 ? t[c->nst / 2] : (t[c->nst / 2 - 1] + t[c->nst / 2]) / 2;
     buf_printf(b, "%d student(s); total out of %s: mean %.1f, median %.1f, min %s, max %s\n\n",
-               c->nst, num(max), sum / c->nst, median, num(t[0]), num(t[c->nst - 1]));
+               c->nst, fmt_points(max), sum / c->nst, median, fmt_points(t[0]), fmt_points(t[c->nst - 1]));
     free(t);
 }
 

@@ -25,15 +25,6 @@ double total_score(const struct ex_result *r, int nex, double *max)
     return got;
 }
 
-static char *num(double v)
-{
-    static char bufs[4][32];
-    static int next;
-    char *b = bufs[next++ % 4];
-    snprintf(b, 32, v == (double)(long long)v ? "%.0f" : "%.2f", v);
-    return b;
-}
-
 /* Text on one table line: newlines become spaces, '|' is escaped. */
 static void md_inline(struct buf *b, const char *s)
 {
@@ -74,7 +65,7 @@ static char *reproduce_cmd(const char *msg)
 
 static void md_test_detail(struct buf *b, const struct ex_result *r, const struct test_result *t)
 {
-    buf_printf(b, "#### FAIL %s (0 / %s)%s\n\n", t->r->test, num(t->r->points),
+    buf_printf(b, "#### FAIL %s (0 / %s)%s\n\n", t->r->test, fmt_points(t->r->points),
                t->r->hidden ? " (hidden test)" : "");
     if (*t->r->hint) {
         buf_puts(b, "Hint: ");
@@ -102,8 +93,8 @@ static void md_tests(struct buf *b, const struct ex_result *r)
     for (int i = 0; i < r->ex->nrubric; i++) {
         const struct test_result *t = &r->tests[i];
         buf_printf(b, "| %s | %s%s | %s / %s |\n", t->passed ? "PASS" : "FAIL", t->r->test,
-                   t->r->hidden ? " (hidden)" : "", num(t->passed ? t->r->points : 0),
-                   num(t->r->points));
+                   t->r->hidden ? " (hidden)" : "", fmt_points(t->passed ? t->r->points : 0),
+                   fmt_points(t->r->points));
     }
     buf_puts(b, "\n");
     for (int i = 0; r->state == EX_GRADED && i < r->ex->nrubric; i++)
@@ -113,7 +104,7 @@ static void md_tests(struct buf *b, const struct ex_result *r)
 
 static void md_exercise(struct buf *b, const struct ex_result *r)
 {
-    buf_printf(b, "## %s: %s / %s\n\n", r->ex->name, num(r->score), num(r->ex->max));
+    buf_printf(b, "## %s: %s / %s\n\n", r->ex->name, fmt_points(r->score), fmt_points(r->ex->max));
     buf_printf(b, "Check it yourself: `make -C %s check` (hidden tests run only when grading).\n\n",
                r->ex->name);
     if (*r->note)
@@ -132,16 +123,16 @@ static char *feedback_md(const struct submission *s, const struct ex_result *r, 
     time_t now = time(NULL);
     char when[64];
     strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime(&now));
-    buf_printf(&b, "# Grading report: %s\n\n**Total: %s / %s** (graded %s)\n\n", s->id, num(got),
-               num(max), when);
+    buf_printf(&b, "# Grading report: %s\n\n**Total: %s / %s** (graded %s)\n\n", s->id, fmt_points(got),
+               fmt_points(max), when);
     if (s->error)
         buf_printf(&b, "**Your submission could not be read:** %s\n\n", s->error);
     if (s->notes && *s->notes)
         md_block(&b, s->notes);
     buf_puts(&b, "| Exercise | Score | State |\n|---|---|---|\n");
     for (int i = 0; i < nex; i++)
-        buf_printf(&b, "| %s | %s / %s | %s%s |\n", r[i].ex->name, num(r[i].score),
-                   num(r[i].ex->max), state_names[r[i].state],
+        buf_printf(&b, "| %s | %s / %s | %s%s |\n", r[i].ex->name, fmt_points(r[i].score),
+                   fmt_points(r[i].ex->max), state_names[r[i].state],
                    r[i].warnings ? ", compiler warnings" : "");
     buf_puts(&b, "\n");
     for (int i = 0; i < nex; i++)
@@ -204,12 +195,12 @@ static char *results_json(const struct submission *s, const struct ex_result *r,
 {
     struct buf b = { 0 }, summary = { 0 };
     double max, got = total_score(r, nex, &max), secs = 0;
-    buf_printf(&summary, "%s: %s / %s\n", s->id, num(got), num(max));
+    buf_printf(&summary, "%s: %s / %s\n", s->id, fmt_points(got), fmt_points(max));
     if (s->error)
         buf_printf(&summary, "Your submission could not be read: %s\n", s->error);
     for (int i = 0; i < nex; i++) {
-        buf_printf(&summary, "%s: %s / %s (%s)\n", r[i].ex->name, num(r[i].score),
-                   num(r[i].ex->max), state_names[r[i].state]);
+        buf_printf(&summary, "%s: %s / %s (%s)\n", r[i].ex->name, fmt_points(r[i].score),
+                   fmt_points(r[i].ex->max), state_names[r[i].state]);
         secs += r[i].secs;
     }
     buf_puts(&b, "{");
@@ -232,15 +223,15 @@ static char *grade_tsv(const struct submission *s, const struct ex_result *r, in
     double max, got = total_score(r, nex, &max);
     buf_printf(&b, "# grade.tsv: written by the grader, read by grader --merge\nid\t%s\n", s->id);
     for (int i = 0; i < nex; i++) {
-        buf_printf(&b, "exercise\t%s\t%s\t%s\t%s\t%d\n", r[i].ex->name, num(r[i].score),
-                   num(r[i].ex->max), state_names[r[i].state], r[i].warnings);
+        buf_printf(&b, "exercise\t%s\t%s\t%s\t%s\t%d\n", r[i].ex->name, fmt_points(r[i].score),
+                   fmt_points(r[i].ex->max), state_names[r[i].state], r[i].warnings);
         for (int k = 0; k < r[i].ex->nrubric; k++) {
             const struct test_result *t = &r[i].tests[k];
             buf_printf(&b, "test\t%s\t%s\t%s\t%s\t%s\n", r[i].ex->name, t->r->test,
-                       num(t->passed ? t->r->points : 0), num(t->r->points), t->status);
+                       fmt_points(t->passed ? t->r->points : 0), fmt_points(t->r->points), t->status);
         }
     }
-    buf_printf(&b, "total\t%s\t%s\n", num(got), num(max));
+    buf_printf(&b, "total\t%s\t%s\n", fmt_points(got), fmt_points(max));
     return b.s;
 }
 

@@ -357,3 +357,12 @@ int sync_tree(const char *src, const char *dst, const char *const *skip, char *e
         prune(src, dst, skip);
     return rc;
 }
+
+const char *fmt_points(double v)
+{
+    static char bufs[4][32];
+    static int next;
+    char *b = bufs[next++ % 4];
+    snprintf(b, 32, v == (double)(long long)v ? "%.0f" : "%.2f", v);
+    return b;
+}

@@ -40,5 +40,7 @@ int is_file(const char *path);
 int ends_with(const char *s, const char *suffix);
 char *trim(char *s);
 char *excerpt(const char *text, int max_lines, size_t max_chars);
+/* Points as people write them: "3", "2.50" (4 rotating static buffers). */
+const char *fmt_points(double v);
 
 #endif
