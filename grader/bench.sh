@@ -15,6 +15,8 @@ n=${1:-40} j=${2:-2}
 make -s -C "$here" all
 rm -rf "$B" && mkdir -p "$B/class" && cp "$here/grader" "$B/grader"
 G=$B/grader
+# The copied binary does not sit next to the sandbox: name it, so jobs run isolated.
+export GRADER_SANDBOX="${GRADER_SANDBOX:-$here/sandbox/sandbox}"
 exercises=$(cd "$wb" && for d in td*/; do
   [ -f "$d/rubric.tsv" ] && [ -f "$d/STUDENT_FILES" ] && [ -d "$d/solution" ] && echo "${d%/}"; done)
 now() { date +%s.%N; }
