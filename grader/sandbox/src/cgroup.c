@@ -277,6 +277,14 @@ void cg_stats(const struct cgroups *cg, struct cg_stats *st)
         st->pids_peak -= 2;     /* bubblewrap's monitor and our init */
 }
 
+long long cg_limit_hits(const struct cgroups *cg)
+{
+    bool m2 = cg->mem >= 0 && cg->dir_v2[cg->mem];
+    long long oom = stat_of(cg, cg->mem, m2 ? "memory.events" : "memory.oom_control", "oom_kill");
+    long long refused = stat_of(cg, cg->pids, "pids.events", "max");
+    return (oom > 0 ? oom : 0) + (refused > 0 ? refused : 0);
+}
+
 int cg_remove(struct cgroups *cg)
 {
     int rc = 0;

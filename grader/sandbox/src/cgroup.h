@@ -50,6 +50,10 @@ long long cg_cpu_us(const struct cgroups *cg);
 
 void cg_stats(const struct cgroups *cg, struct cg_stats *st);
 
+/* Processes the memory limit killed plus forks pids.max refused, so far (cheap: two
+ * small files, read on every tick of the monitor). */
+long long cg_limit_hits(const struct cgroups *cg);
+
 /* Remove the run's cgroups (after cg_empty). 0, or -1 if one could not be removed. */
 int cg_remove(struct cgroups *cg);
 

@@ -5,6 +5,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,7 +29,18 @@ struct watch {
     char status_buf[256];
     size_t status_len;
     double next_disk_check;
+    double last_disk_t;       /* the previous walk: its time, what it found */
+    long long last_disk_bytes;
+    long last_disk_files;
 };
+
+/* The first moment a limit was seen (CLOCK_MONOTONIC ms, comparable with the test
+ * runner's START/END records: no time namespace), so the grader can name the test. */
+static void limit_seen(struct watch *w)
+{
+    if (w->r->limit_at_ms == 0)
+        w->r->limit_at_ms = now_ms();
+}
 
 static void kill_run(struct watch *w)
 {
@@ -60,6 +72,7 @@ static void take_output(struct watch *w, const char *buf, size_t n, int dst, boo
     }
     if (r->out_bytes > cap && !r->killed_output) {
         r->killed_output = true;
+        limit_seen(w);
         kill_run(w);
     }
 }
@@ -136,8 +149,32 @@ static void check_disk(struct watch *w)
     w->r->disk_files = files;
     if ((bytes > lim->disk || files > lim->files) && !w->r->killed_disk) {
         w->r->killed_disk = true;
+        limit_seen(w);
         kill_run(w);
     }
+}
+
+/* When to walk the --rw directories again: 5 ms after the start, then twice the last
+ * interval up to 100 ms while nothing grows fast; when they grow, half the time the last
+ * rate needs to reach a limit (a writer at page-cache speed fills 100 MB in 100 ms); but
+ * never more often than 10 walks' time (a tree of many files is slow to walk). */
+static double disk_interval(struct watch *w, double t, double walk)
+{
+    const struct sb_limits *lim = &w->c->lim;
+    double dt = t - w->last_disk_t;
+    double ms = w->last_disk_t > 0 ? fmin(100, 2 * dt) : 5;
+    if (w->last_disk_t > 0 && dt > 0) {
+        double rate_b = (double)(w->r->disk_bytes - w->last_disk_bytes) / dt;
+        double rate_f = (double)(w->r->disk_files - w->last_disk_files) / dt;
+        if (rate_b > 0)
+            ms = fmin(ms, (double)(lim->disk - w->r->disk_bytes) / rate_b / 2);
+        if (rate_f > 0)
+            ms = fmin(ms, (double)(lim->files - w->r->disk_files) / rate_f / 2);
+    }
+    w->last_disk_t = t;
+    w->last_disk_bytes = w->r->disk_bytes;
+    w->last_disk_files = w->r->disk_files;
+    return fmax(fmax(ms, 2), walk * 10);
 }
 
 static void check_limits(struct watch *w, double deadline)
@@ -149,19 +186,24 @@ static void check_limits(struct watch *w, double deadline)
     }
     if (!r->killed_time && now_ms() >= deadline) {
         r->killed_time = true;
+        limit_seen(w);
         kill_run(w);
     }
-    if (now_ms() >= w->next_disk_check) {     /* every 100 ms, or 10 walks' time */
+    if (now_ms() >= w->next_disk_check) {
         double t = now_ms();
         check_disk(w);
         double walk = now_ms() - t;
-        w->next_disk_check = now_ms() + (walk * 10 > 100 ? walk * 10 : 100);
+        w->next_disk_check = now_ms() + disk_interval(w, t, walk);
     }
+    /* Limits that refuse or kill one process without ending the run. */
+    if (r->limit_at_ms == 0 && w->cg && cg_limit_hits(w->cg) > 0)
+        limit_seen(w);
     double cpu_limit = w->c->lim.cpu_total_s;
     if (cpu_limit > 0 && w->cg && !r->killed_cpu) {
         long long us = cg_cpu_us(w->cg);
         if (us >= 0 && (double)us >= cpu_limit * 1e6) {
             r->killed_cpu = true;
+            limit_seen(w);
             kill_run(w);
         }
     }
@@ -219,6 +261,9 @@ void monitor(const struct sb_config *c, const struct cgroups *cg, pid_t child, b
     while (!w.child_done) {
         double left = deadline - now_ms();
         int timeout = r->killed_time ? 50 : left < 0 ? 0 : left > 100 ? 100 : (int)left + 1;
+        double disk = w.next_disk_check - now_ms();  /* the disk walk may be due sooner */
+        if (disk < timeout)
+            timeout = disk < 0 ? 0 : (int)disk + 1;
         poll_once(&w, pidfd, timeout, &status_open);
         check_child(&w);
         if (!w.child_done)

@@ -33,6 +33,7 @@ struct run_result {
     int leftovers;            /* processes still running when the command ended */
     long long out_bytes;      /* bytes the command wrote (including what was dropped) */
     double wall_ms;
+    double limit_at_ms;       /* CLOCK_MONOTONIC ms when a limit was first seen; 0: none */
     char errhead[2048];       /* the first bytes of stderr: bubblewrap's own errors */
     size_t errhead_len;
 };

@@ -105,7 +105,9 @@ void verdict_decide(const struct sb_config *c, const struct run_result *r,
     v->disk_bytes = r->disk_bytes;
     v->isolated = isolated;
     v->leftovers = r->leftovers;
-    if (!limit_fired(c, r, st, v))
+    if (limit_fired(c, r, st, v))
+        v->limit_at_ms = (long long)(r->limit_at_ms > 0 ? r->limit_at_ms : now_ms());
+    else
         how_it_ended(c, r, v);
     if (v->leftovers > 0 && !r->killed_time && !r->killed_cpu && !r->killed_output &&
         !r->killed_disk) {
@@ -158,9 +160,10 @@ int verdict_write(const struct verdict *v, const char *path)
     }
     fprintf(f, "{\"status\":\"%s\",\"limit\":\"%s\",\"exit_code\":%d,\"signal\":%d,"
                "\"wall_ms\":%lld,\"cpu_ms\":%lld,\"mem_peak_bytes\":%lld,\"pids_peak\":%lld,"
-               "\"output_bytes\":%lld,\"disk_bytes\":%lld,\"leftovers\":%d,\"isolation\":\"%s\",\"message\":",
+               "\"output_bytes\":%lld,\"disk_bytes\":%lld,\"limit_at_ms\":%lld,\"leftovers\":%d,"
+               "\"isolation\":\"%s\",\"message\":",
             v->status, v->limit, v->exit_code, v->signal, v->wall_ms, v->cpu_ms, v->mem_peak,
-            v->pids_peak, v->out_bytes, v->disk_bytes, v->leftovers,
+            v->pids_peak, v->out_bytes, v->disk_bytes, v->limit_at_ms, v->leftovers,
             v->isolated ? "full" : "NO ISOLATION");
     json_string(f, v->message);
     fputs(",\"warning\":", f);

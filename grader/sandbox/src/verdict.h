@@ -22,6 +22,7 @@ struct verdict {
     int exit_code;           /* -1 unless the command exited */
     int signal;              /* 0 unless it was killed by a signal */
     long long wall_ms, cpu_ms, mem_peak, pids_peak, out_bytes, disk_bytes;
+    long long limit_at_ms;   /* CLOCK_MONOTONIC ms when the limit was first seen; 0: none */
     bool isolated;
     int leftovers;           /* processes that outlived the command (killed by the sandbox) */
     char message[256];

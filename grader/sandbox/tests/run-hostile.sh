@@ -86,21 +86,33 @@ case_() {
     [ -z "$rest" ] && ok "$name: nothing left on the host" || bad "$name: left on the host" "$rest"
 }
 
+# says PATTERN: the verdict's sentence (what a student reads) of the last case matches.
+says() {
+    pat=$1
+    expect "$(basename "$J"): the verdict says '$pat'" 'field "$J.v" message | grep -q -- "$pat"' "$(cat "$J.v")"
+}
+# limit_at: the verdict says when the limit was seen (the grader names the test from it).
+limit_at() {
+    expect "$(basename "$J"): the verdict says when the limit fired" '[ "$(field "$J.v" limit_at_ms)" -gt 0 ]' "$(cat "$J.v")"
+}
 mark() { echo "----  $1 (at $(( ($(date +%s%N) - start) / 1000000 )) ms)"; }
 expect() { if eval "$2"; then ok "$1"; else bad "$1" "$3"; fi; }
 
 # ---- the corpus --------------------------------------------------------------------
 case_ forkbomb pids --time 2 --pids 64 -- "$H/forkbomb"
 expect "forkbomb: at most 64 processes" '[ "$(field "$J.v" pids_peak)" -le 64 ]' "$(cat "$J.v")"
+says "^too many processes (limit 64)"; limit_at
 
 case_ busyloop time --time 30 --cpu 1 -- "$H/busyloop"
 expect "busyloop: stopped by the CPU limit" '[ "$(field "$J.v" limit)" = cpu ]' "$(cat "$J.v")"
+says "^CPU time limit (1 s) exceeded"
 
 case_ busyloop-tree time --time 30 --cpu 100 --cpu-total 1 -- sh -c "$H/busyloop & $H/busyloop & wait"
 expect "busyloop-tree: stopped by the whole-tree CPU limit" '[ "$(field "$J.v" limit)" = cpu ]' "$(cat "$J.v")"
 
 case_ sleeper time --time 2 -- "$H/sleeper"
 expect "sleeper: stopped by the wall deadline" '[ "$(field "$J.v" limit)" = wall ]' "$(cat "$J.v")"
+says "^time limit (2 s) exceeded"; limit_at
 
 case_ daemon ok --time 5 -- "$H/daemon"
 size1=$(stat -c %s "$J/daemon.alive" 2>/dev/null || echo 0); sleep 0.5
@@ -109,21 +121,26 @@ expect "daemon: the grandchild was killed when the run ended" '[ "$size1" = "$si
 expect "daemon: verdict says it left a process" '[ "$(field "$J.v" leftovers)" -ge 1 ]' "$(cat "$J.v")"
 
 case_ memhog memory --time 10 --mem 64M -- "$H/memhog"
+says "^memory limit (64 MiB) exceeded"; limit_at
 
 case_ flood output --time 10 --output 1M -- "$H/flood"
 expect "flood: log holds at most the cap" '[ "$(stat -c %s "$J.log")" -le 1048576 ]' "$(stat -c %s "$J.log")"
+says "^output limit (1 MiB) exceeded"; limit_at
 
 case_ diskfill-tmp exit --time 10 --tmp-size 8M -- "$H/diskfill" /tmp/fill
 expect "diskfill-tmp: /tmp is bounded" 'grep -q "No space left" "$J.log"' "$(cat "$J.log")"
 
 case_ diskfill-job signal --time 10 --fsize 4M -- "$H/diskfill" fill.bin
 expect "diskfill-job: RLIMIT_FSIZE stopped it" '[ "$(field "$J.v" limit)" = fsize ] && [ "$(stat -c %s "$J/fill.bin")" -le 4194304 ]' "$(cat "$J.v")"
+says "^file size limit (4 MiB) exceeded (signal 25)"
 
 case_ manyfiles disk --time 20 --disk 64M -- "$H/manyfiles" 1024
-expect "manyfiles: stopped near the disk limit" '[ "$(du -sm "$J" | cut -f1)" -le 128 ]' "$(du -sh "$J")"
+expect "manyfiles: stopped near the disk limit (at most 80M for 64M)" '[ "$(du -sm "$J" | cut -f1)" -le 80 ]' "$(du -sh "$J")"
+says "^disk space limit (64 MiB) exceeded"; limit_at
 rm -rf "$J"
 case_ manyfiles-empty disk --time 20 --files 500 -- "$H/manyfiles" 0
 expect "manyfiles-empty: stopped by the files limit" '[ "$(field "$J.v" limit)" = files ]' "$(cat "$J.v")"
+says "^too many files written (limit 500)"
 rm -rf "$J"
 
 case_ sysv ok --time 5 -- "$H/sysv"
@@ -196,6 +213,12 @@ kill $lp 2>/dev/null; wait $lp 2>/dev/null
 
 case_ killer ok --time 5 -- "$H/killer"
 case_ stopper time --time 2 -- "$H/stopper"
+says "^time limit (2 s) exceeded"
+case_ crasher signal --time 5 -- sh -c 'kill -SEGV $$'
+says "^killed by signal 11 (Segmentation fault)"
+expect "crasher: no limit is said to have fired" '[ "$(field "$J.v" limit_at_ms)" = 0 ]' "$(cat "$J.v")"
+case_ failer exit --time 5 -- sh -c 'exit 3'
+says "^exited with status 3"
 case_ fdhog ok --time 5 --nofile 64 -- "$H/fdhog" 65
 
 mark "extra cases"
