@@ -90,6 +90,16 @@ int load_rubric(const char *path, struct exercise *ex, char *err)
     return rc;
 }
 
+/* "# requires: TEST TEST...": the tests the memory check waits for (see grade.c). */
+static void load_requires(char *list, struct exercise *ex)
+{
+    char *save = NULL;
+    for (char *w = strtok_r(list, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+        ex->mc_requires = xrealloc(ex->mc_requires, (size_t)(ex->nmc_requires + 1) * sizeof (char *));
+        ex->mc_requires[ex->nmc_requires++] = xstrdup(w);
+    }
+}
+
 /* Name each scenario of memcheck.txt after the "# memcheck/NAME:" comment above it. */
 static void load_scenarios(const char *path, struct exercise *ex)
 {
@@ -98,6 +108,8 @@ static void load_scenarios(const char *path, struct exercise *ex)
         char *t = trim(l);
         if (strncmp(t, "# memcheck/", 11) == 0)
             sscanf(t + 2, "%255[^: \t]", name);
+        if (strncmp(t, "# requires:", 11) == 0)
+            load_requires(t + 11, ex);
         if (!*t || *t == '#')
             continue;
         ex->scenarios = xrealloc(ex->scenarios, (size_t)(ex->nscenarios + 1) * sizeof (char *));

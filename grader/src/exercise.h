@@ -24,6 +24,8 @@ struct exercise {
     int has_memcheck;
     char **scenarios;       /* memcheck.txt: the memcheck/NAME of each scenario, or "" */
     int nscenarios;
+    char **mc_requires;     /* memcheck.txt "# requires: TEST...": tests that must pass first */
+    int nmc_requires;
     int broken;             /* the instructor tree does not build: not graded */
 };
 

@@ -47,6 +47,11 @@ static void step_line(const char *jd, const char *step, const struct job_outcome
         char *v = xasprintf("%s %s", step, o->vstatus);
         status_line(jd, "verdict %s %s\n", v, o->message);
         free(v);
+        if (o->limit_at_ms > 0) {
+            char at[32];
+            snprintf(at, sizeof at, "%lld", o->limit_at_ms);
+            status_line(jd, "limitat %s %s\n", step, at);
+        }
     }
     int rc = o->status == -1 ? -1 : WIFEXITED(o->status) ? WEXITSTATUS(o->status)
                                                          : 128 + WTERMSIG(o->status);
@@ -131,11 +136,11 @@ static int work_copy(const struct grade_ctx *g, const char *from, const char *ro
  * Criterion's jobs and the deadline scale. Returns the array (strings to free). */
 static char **step_env(const struct grade_ctx *g, int results_fd)
 {
-    char **env = calloc(10, sizeof *env);
+    char **env = calloc(12, sizeof *env);
     int n = 0;
     env[n++] = xasprintf("TL_SUITE_LIMIT=%d", g->timeout_s > 30 ? g->timeout_s - 15 : g->timeout_s);
     if (results_fd >= 0)
-        env[n++] = xstrdup("TL_RESULTS_FD=3");
+        env[n++] = xstrdup("TL_RESULTS_FD=3"), env[n++] = xstrdup("TL_RESULTS_TIMES=1");
     if (g->tl_jobs)
         env[n++] = xasprintf("TL_JOBS=%d", g->tl_jobs);
     if (g->time_scale)
@@ -236,13 +241,54 @@ static pid_t start_memcheck(const struct grade_ctx *g, const char *jd, const cha
     return pid;
 }
 
+/* Did test NAME pass in JOBDIR/results.tsv (one PASS record, no other verdict)? */
+static int test_passed(const char *results, const char *name)
+{
+    size_t n = strlen(name);
+    int pass = 0, other = 0;
+    for (const char *l = results; l && *l; l += strcspn(l, "\n"), l += *l == '\n') {
+        if (strncmp(l, name, n) != 0 || l[n] != '\t')
+            continue;
+        const char *st = l + n + 1;
+        if (strncmp(st, "PASS\t", 5) == 0)
+            pass++;
+        else if (strncmp(st, "START\t", 6) != 0 && strncmp(st, "END\t", 4) != 0)
+            other++;
+    }
+    return pass == 1 && other == 0;
+}
+
+/* The memory check after the tests, only if the tests memcheck.txt requires passed:
+ * a program that does not work yet has nothing to check (and would pass by doing
+ * nothing), and its scenarios would only wait for their deadlines. */
+static void gated_memcheck(const struct grade_ctx *g, const char *jd, const char *dir,
+                           const struct exercise *ex)
+{
+    char *path = xasprintf("%s/results.tsv", jd);
+    char *results = read_text(path, 8 << 20, NULL);
+    struct buf failed = { 0 };
+    buf_add(&failed, "", 0);
+    for (int i = 0; i < ex->nmc_requires; i++)
+        if (!test_passed(results, ex->mc_requires[i]))
+            buf_printf(&failed, "%s%s", failed.len ? " " : "", ex->mc_requires[i]);
+    if (failed.len) {
+        status_line(jd, "memskip %s%s\n", failed.s, "");
+    } else {
+        char *memcheck[] = { "memcheck", NULL };
+        make_step(g, jd, dir, "memcheck", memcheck);
+    }
+    buf_free(&failed);
+    free(results), free(path);
+}
+
 static void run_steps(const struct grade_ctx *g, const char *jd, const char *dir,
                       const struct exercise *ex)
 {
     char *build[] = { "programs", NULL };
     if (make_step(g, jd, dir, "build", build) == -1)
         return;
-    pid_t mc = ex->has_memcheck ? start_memcheck(g, jd, dir) : -1;
+    int gated = ex->has_memcheck && ex->nmc_requires > 0;
+    pid_t mc = ex->has_memcheck && !gated ? start_memcheck(g, jd, dir) : -1;
     job_protect(mc > 0 ? mc : 0);
     char *tests[] = { xasprintf("TEST_BIN=%s/%s/build/tests/run_tests", g->stage, ex->name),
                       xasprintf("TD_REF_BIN=%s/%s/build/solution", g->stage, ex->name),
@@ -252,6 +298,8 @@ static void run_steps(const struct grade_ctx *g, const char *jd, const char *dir
     while (mc > 0 && waitpid(mc, NULL, 0) == -1 && errno == EINTR)
         ;
     job_protect(0);
+    if (gated)
+        gated_memcheck(g, jd, dir, ex);
 }
 
 int grade_exercise(const struct grade_ctx *g, const struct submission *s,

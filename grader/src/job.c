@@ -378,6 +378,7 @@ static void read_verdict(const char *path, int sandbox_status, struct job_outcom
     out->no_isolation = json && strcmp(verdict_field(json, "isolation", v, sizeof v), "full") != 0;
     out->leftovers = atoi(verdict_field(json, "leftovers", v, sizeof v));
     out->leftovers = out->leftovers < 0 ? 0 : out->leftovers;
+    out->limit_at_ms = atoll(verdict_field(json, "limit_at_ms", v, sizeof v));
     int code = atoi(verdict_field(json, "exit_code", v, sizeof v));
     int sig = atoi(verdict_field(json, "signal", v, sizeof v));
     const char *st = out->vstatus;

@@ -48,6 +48,7 @@ struct job_outcome {
     char vstatus[16];    /* ok exit signal time memory pids output disk error */
     char message[256];   /* what happened, in a student's words */
     int no_isolation;    /* the sandbox ran it without namespaces */
+    long long limit_at_ms; /* CLOCK_MONOTONIC ms when the sandbox saw a limit; 0: none */
 };
 
 /* Run every later job inside SANDBOX (grader/sandbox/sandbox); ALLOW: with

@@ -10,12 +10,13 @@
 struct step {
     int seen, rc, timed_out, capped, leftovers;
     double secs;
+    long long limit_at;               /* when the sandbox saw a limit (monotonic ms) */
     char verdict[16], message[256];   /* the sandbox's, when isolated */
 };
 
 struct status {
     int notsubmitted;
-    struct buf missing, errors, warnings;
+    struct buf missing, errors, warnings, memskip;
     struct step build, tests, memcheck;
 };
 
@@ -73,6 +74,10 @@ static void read_status(const char *jd, struct status *st)
             parse_step(l + 9, &st->memcheck);
         else if (strncmp(l, "verdict ", 8) == 0)
             parse_verdict(l + 8, st);
+        else if (strncmp(l, "memskip ", 8) == 0)
+            buf_puts(&st->memskip, l + 8);
+        else if (strncmp(l, "limitat tests ", 14) == 0)
+            st->tests.limit_at = atoll(l + 14);
         else if (strncmp(l, "warning ", 8) == 0 && !st->warnings.len)
             buf_printf(&st->warnings, "**%s**\n", l + 8);
     }
@@ -120,6 +125,10 @@ static void apply_record(struct ex_result *r, char *line)
     if (i < 0 || strlen(status) >= sizeof r->tests[i].status)
         return;
     struct test_result *t = &r->tests[i];
+    if (strcmp(status, "START") == 0 || strcmp(status, "END") == 0) {
+        *(status[0] == 'S' ? &t->start_ms : &t->end_ms) = msg ? atoll(msg) : 0;
+        return;
+    }
     int pass = strcmp(status, "PASS") == 0;
     if (t->records++ > 0 && (pass || !t->passed))
         return;
@@ -220,13 +229,21 @@ static int memcheck_verdict(const struct exercise *ex, const char *name, const c
     return whole;
 }
 
-static void score_memcheck(const char *jd, const struct step *st, struct ex_result *r)
+static void score_memcheck(const char *jd, const struct status *sts, struct ex_result *r)
 {
+    const struct step *st = &sts->memcheck;
     char *log = read_log(jd, "memcheck.log", 1 << 20);
     for (int i = 0; i < r->ex->nrubric; i++) {
         struct test_result *t = &r->tests[i];
         if (!t->r->memcheck)
             continue;
+        if (sts->memskip.len) {
+            snprintf(t->status, sizeof t->status, "NOTRUN");
+            free(t->message);
+            t->message = xasprintf("not checked: the memory check runs once the programs work, "
+                                   "that is once these tests pass: %s\n", sts->memskip.s);
+            continue;
+        }
         char *why = NULL;
         t->passed = memcheck_verdict(r->ex, t->r->test, log, st, &why);
         snprintf(t->status, sizeof t->status, "%s", t->passed ? "PASS" : "MEMCHECK");
@@ -238,13 +255,53 @@ static void score_memcheck(const char *jd, const struct step *st, struct ex_resu
     free(log);
 }
 
-static void note_tests(const char *jd, const struct step *st, struct buf *note)
+/* Was test T running when the limit was seen at AT (or, with AT 0, when the run was
+ * stopped)? The sandbox looks every 100 ms and a test may end (its program killed by
+ * the limit) just before: 300 ms of slack. */
+static int was_running(const struct test_result *t, long long at)
+{
+    if (!t->start_ms)
+        return 0;
+    if (!at)
+        return !t->end_ms;
+    return t->start_ms <= at && (!t->end_ms || t->end_ms >= at - 300);
+}
+
+/* The tests that were running when a limit fired or the run was stopped, as
+ * "`a`, `b`" (empty if the runner wrote no times); each gets a line saying so. */
+static char *running_tests(struct ex_result *r, const struct step *st, const char *what)
+{
+    struct buf names = { 0 };
+    buf_add(&names, "", 0);
+    for (int i = 0; i < r->ex->nrubric; i++) {
+        struct test_result *t = &r->tests[i];
+        if (t->r->memcheck || !was_running(t, st->limit_at))
+            continue;
+        buf_printf(&names, "%s`%s`", names.len ? ", " : "", t->r->test);
+        char *m = xasprintf("%s, while this test was running.\n%s", what, t->message);
+        free(t->message);
+        t->message = m;
+    }
+    return names.s;
+}
+
+static void note_tests(const char *jd, const struct step *st, struct ex_result *r,
+                       struct buf *note)
 {
     char *log = read_log(jd, "tests.log", 1 << 16);
     int limit = st->verdict[0] && strcmp(st->verdict, "ok") != 0 && strcmp(st->verdict, "exit") != 0;
+    char *what = limit ? xasprintf("Sandbox: %s", st->message)
+                       : xstrdup("The grader's time limit stopped the test run");
+    char *names = limit || st->timed_out ? running_tests(r, st, what) : xstrdup("");
+    if (*names)
+        buf_printf(note, "%s, while %s %s running.\n", what, names,
+                   strchr(names, ',') ? "were" : "was");
+    free(what), free(names);
     if (limit)
         buf_printf(note, "The test run %s: %s. Tests without a result count as failed.\n",
-                   strcmp(st->verdict, "signal") == 0 ? "crashed" : "was stopped by the sandbox",
+                   strcmp(st->verdict, "signal") == 0 ? "crashed"
+                   : strcmp(st->verdict, "memory") == 0 || strcmp(st->verdict, "pids") == 0
+                       ? "hit a limit of the sandbox" : "was stopped by the sandbox",
                    st->message);
     else if (st->timed_out)
         buf_printf(note, "The test run was stopped at the grader's time limit (%.0f s): tests "
@@ -284,9 +341,9 @@ static void classify(const char *jd, const struct status *st, struct ex_result *
     } else {
         r->state = EX_GRADED;
         read_results(jd, r, note);
-        note_tests(jd, &st->tests, note);
+        note_tests(jd, &st->tests, r, note);
         if (r->ex->has_memcheck)
-            score_memcheck(jd, &st->memcheck, r);
+            score_memcheck(jd, st, r);
     }
 }
 
@@ -318,7 +375,7 @@ int score_exercise(const char *jd, const struct exercise *ex, struct ex_result *
     for (int i = 0; i < ex->nrubric; i++)
         r->score += r->tests[i].passed ? ex->rubric[i].points : 0;
     r->note = note.s;
-    buf_free(&st.missing), buf_free(&st.errors), buf_free(&st.warnings);
+    buf_free(&st.missing), buf_free(&st.errors), buf_free(&st.warnings), buf_free(&st.memskip);
     return 0;
 }
 

@@ -25,6 +25,7 @@ struct test_result {
     int records;       /* results.tsv records for it: more than one means tampering */
     char status[16];   /* PASS FAIL CRASH TIMEOUT MISSING MEMCHECK NOTRUN CONFLICT */
     char *message;     /* what went wrong (unescaped), "" if passed */
+    long long start_ms, end_ms; /* the runner's START/END times (CLOCK_MONOTONIC ms), 0: none */
 };
 
 struct ex_result {

@@ -63,8 +63,9 @@ make_tree() {
   cp "$here/tests/hidden_extra.c" "$T/td9-copy/tests/hidden_extra.c"
   printf 'hidden/bad_count_is_usage_error\t1\thidden\tValidate -c with strtol.\n' >> "$T/td9-copy/rubric.tsv"
   printf 'memcheck/clean\t2\tvisible\tFree what you allocate; close what you open.\n' >> "$T/td9-copy/rubric.tsv"
-  awk 'done || /^#/ || !NF { print; next } { print "# memcheck/clean: the first scenario"; print; done = 1 }' \
-    "$T/td1-signals/memcheck.txt" > "$T/td9-copy/memcheck.txt"
+  { echo "# requires: run/exits_cleanly"
+    awk 'done || /^#/ || !NF { print; next } { print "# memcheck/clean: the first scenario"; print; done = 1 }' \
+      "$T/td1-signals/memcheck.txt"; } > "$T/td9-copy/memcheck.txt"
 }
 
 # sub NAME KIND EXERCISE...: a submission tree $B/subs/NAME (see mksub.sh).
@@ -103,7 +104,11 @@ test_batch1() {
   done
   mc=$(make -s -C "$T/td9-copy" IMPL=student memcheck 2>&1 | awk '/^  (ok|FAIL)/ { print $1; exit }')
   got=$(awk -F'\t' '$3 == "memcheck/clean" { print $6 }' "$O/skel/grade.tsv")
-  same "skeleton td9-copy: memcheck/clean follows its own scenario ($mc)" "$got" "$([ "$mc" = ok ] && echo PASS || echo MEMCHECK)"
+  same "skeleton td9-copy: memcheck/clean is not run before run/exits_cleanly passes (its scenario alone: $mc)" "$got" NOTRUN
+  check "skeleton td9-copy: ... and the feedback says why" grep -q "once these tests pass: run/exits_cleanly" "$O/skel/feedback.md"
+  grader --keep --regrade -e td9-copy -o "$B/out1k" "$B/subs/skel"
+  check "skeleton td9-copy: ... without spending time on valgrind" sh -c "! test -e '$W/jobs/skel/td9-copy/memcheck.log' && grep -q '^memskip run/exits_cleanly' '$W/jobs/skel/td9-copy/status'"
+  rm -rf "$W/jobs/skel"
   same "broken: td1-signals graded despite td9-copy" "$(score "$O" broken td1-signals)" "$(max_of td1-signals)"
   same "broken: td9-copy scores 0, build failed" "$(score "$O" broken td9-copy) $(state "$O" broken td9-copy)" "0 build failed"
   check "broken: the compiler's error is in the feedback" grep -q "error:" "$O/broken/feedback.md"
@@ -281,6 +286,8 @@ test_hostile() {
   grep_fb forkbomb "too many processes"
   grep_fb killer "killed by signal 9"
   grep_fb memhog "memory limit"
+  grep_fb forkbomb "too many processes.*, while \`[a-z_]*/[a-z_0-9]*\`"
+  grep_fb memhog "memory limit.*, while \`[a-z_]*/[a-z_0-9]*\`"
   for k in $HOSTILE; do   # the tests' own deadlines and output capture stop the others
     check "hostile $k: no test passed that the skeleton fails" sh -c \
       "test $(score "$O" h-$k td1-signals) -le $(score "$B/out1" skel td1-signals)"
