@@ -20,7 +20,9 @@ LDLIBS     ?=
 CR_FLAGS   := $(shell pkg-config --cflags criterion 2>/dev/null || echo -pthread)
 CR_LIBS    := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 
-# Where the sources of this IMPL are, and where its programs go.
+# Where the sources of this IMPL are, and where its programs go. solution/ (and a buggy
+# copy of it) holds only the STUDENT_FILES: the provided files are found at the top,
+# shared with the skeleton, so that they exist once.
 ifeq ($(IMPL),student)
   SRC_DIR := .
 else ifeq ($(IMPL),solution)
@@ -60,7 +62,12 @@ $(foreach p,$(PROGRAMS),$(eval $(call PROGRAM_RULE,$(p))))
 
 $(IMPL_DIR)/obj/%.o: $(SRC_DIR)/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -I$(SRC_DIR) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -I$(SRC_DIR) -I. -c -o $@ $<
+
+# A provided file (not in SRC_DIR): the one at the top.
+$(IMPL_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -I$(SRC_DIR) -I. -c -o $@ $<
 
 # A buggy variant is the reference with one patch applied.
 $(BUILD)/src-buggy-%/.stamp: buggy/%.patch $(wildcard solution/*)
