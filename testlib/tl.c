@@ -710,61 +710,82 @@ bool tl_exited_ok(const tl_result *r)
     return r->exited && r->status == 0 && tl_clean(r);
 }
 
+/* Each call returns one of a few buffers in turn, so that one failure message may hold
+ * the explanations of two runs (server and client). */
+#define TL_BUFS 4
+
+/* Append to BUF (CAP bytes, N used so far), never past its end; returns the new N. */
+static size_t appendf(char *buf, size_t cap, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static size_t appendf(char *buf, size_t cap, size_t n, const char *fmt, ...)
+{
+    if (n + 1 >= cap)
+        return n;
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(buf + n, cap - n, fmt, ap);
+    va_end(ap);
+    return k < 0 ? n : n + (size_t)k < cap ? n + (size_t)k : cap - 1;
+}
+
 const char *tl_ending(const tl_result *r)
 {
-    static char buf[160];
+    static char bufs[TL_BUFS][160];
+    static unsigned turn;
+    char *buf = bufs[turn++ % TL_BUFS];
+    size_t cap = sizeof bufs[0];
     if (!r->started)
-        snprintf(buf, sizeof buf, "could not be started (not built?)");
+        snprintf(buf, cap, "could not be started (not built?)");
     else if (r->timed_out)
-        snprintf(buf, sizeof buf, "did not finish within %.0f ms and was killed "
+        snprintf(buf, cap, "did not finish within %.0f ms and was killed "
                  "(deadlock? waiting for a signal or a child that never comes?)", r->elapsed_ms);
     else if (r->out_capped)
-        snprintf(buf, sizeof buf, "was killed for writing too much output (SIGXFSZ)");
+        snprintf(buf, cap, "was killed for writing too much output (SIGXFSZ)");
     else if (r->signaled)
-        snprintf(buf, sizeof buf, "was killed by signal %d (%s)%s", r->sig, strsignal(r->sig),
+        snprintf(buf, cap, "was killed by signal %d (%s)%s", r->sig, strsignal(r->sig),
                  r->sig == SIGSEGV ? ": a crash (bad pointer?)" : "");
     else
-        snprintf(buf, sizeof buf, "exited with status %d", r->status);
+        snprintf(buf, cap, "exited with status %d", r->status);
     return buf;
 }
 
-static size_t list_pids(char *b, size_t n, size_t cap, const pid_t *pids, int count)
+static size_t list_pids(char *b, size_t cap, size_t n, const pid_t *pids, int count)
 {
-    for (int i = 0; i < count && i < 8 && n < cap; i++)
-        n += snprintf(b + n, cap - n, "%s%d", i ? ", " : "", (int)pids[i]);
+    for (int i = 0; i < count && i < 8; i++)
+        n = appendf(b, cap, n, "%s%d", i ? ", " : "", (int)pids[i]);
     return n;
 }
 
 const char *tl_explain(const tl_result *r)
 {
-    static char buf[2048];
-    size_t n = snprintf(buf, sizeof buf, "the program %s", tl_ending(r));
-    if (r->n_leftover && n < sizeof buf) {
-        n += snprintf(buf + n, sizeof buf - n, "; %d process(es) outlived it (pids ",
-                      r->n_leftover);
-        n = list_pids(buf, n, sizeof buf, r->leftover, r->n_leftover);
-        n += snprintf(buf + n, sizeof buf - n, "): every child must end before the parent");
+    static char bufs[TL_BUFS][2048];
+    static unsigned turn;
+    char *buf = bufs[turn++ % TL_BUFS];
+    size_t cap = sizeof bufs[0];
+    size_t n = appendf(buf, cap, 0, "the program %s", tl_ending(r));
+    if (r->n_leftover) {
+        n = appendf(buf, cap, n, "; %d process(es) outlived it (pids ", r->n_leftover);
+        n = list_pids(buf, cap, n, r->leftover, r->n_leftover);
+        n = appendf(buf, cap, n, "): every child must end before the parent");
     }
-    if (r->n_zombie && n < sizeof buf) {
-        n += snprintf(buf + n, sizeof buf - n, "; %d child(ren) never reaped (zombies, pids ",
-                      r->n_zombie);
-        n = list_pids(buf, n, sizeof buf, r->zombie, r->n_zombie);
-        n += snprintf(buf + n, sizeof buf - n, "): call waitpid() for each child");
+    if (r->n_zombie) {
+        n = appendf(buf, cap, n, "; %d child(ren) never reaped (zombies, pids ", r->n_zombie);
+        n = list_pids(buf, cap, n, r->zombie, r->n_zombie);
+        n = appendf(buf, cap, n, "): call waitpid() for each child");
     }
-    if (r->n_ipc_leak && n < sizeof buf)
-        n += snprintf(buf + n, sizeof buf - n, "; System V objects left behind: %s "
-                      "(remove them with IPC_RMID)", r->ipc_leak);
-    if (r->err_len && n < sizeof buf) {
+    if (r->n_ipc_leak)
+        n = appendf(buf, cap, n, "; System V objects left behind: %s (remove them with "
+                    "IPC_RMID)", r->ipc_leak);
+    if (r->err_len) {
         const char *e = r->err;
         int len = (int)strcspn(e, "\n");
-        n += snprintf(buf + n, sizeof buf - n, "; stderr: \"%.*s\"%s", len > 200 ? 200 : len, e,
-                      tl_count_lines(e) > 1 ? " ..." : "");
+        n = appendf(buf, cap, n, "; stderr: \"%.*s\"%s", len > 200 ? 200 : len, e,
+                    tl_count_lines(e) > 1 ? " ..." : "");
     }
-    if (n < sizeof buf)
-        n += snprintf(buf + n, sizeof buf - n, ".\n  Reproduce: %s", r->cmd);
-    if (r->seed_note[0] && n < sizeof buf)
-        snprintf(buf + n, sizeof buf - n, "\n  (%s: delays were added after fork, around "
-                 "kill and in handlers to expose races)", r->seed_note);
+    n = appendf(buf, cap, n, ".\n  Reproduce: %s", r->cmd);
+    if (r->seed_note[0])
+        appendf(buf, cap, n, "\n  (%s: delays were added after fork, around kill and in "
+                "handlers to expose races)", r->seed_note);
     return buf;
 }
 

@@ -100,6 +100,7 @@ void tl_result_free(tl_result *r);
 /* Verdicts, in words a student understands. */
 bool tl_exited_ok(const tl_result *r);          /* exit 0, no deadline, nothing left */
 bool tl_clean(const tl_result *r);              /* nothing outlived it, no zombie, no IPC leak */
+/* Both return static buffers, 4 of each in turn: one message may explain up to 4 runs. */
 const char *tl_explain(const tl_result *r);     /* how it ended + leftovers + how to rerun */
 const char *tl_ending(const tl_result *r);      /* "exited with status 1", ... */
 
