@@ -64,8 +64,13 @@ $(IMPL_DIR)/obj/%.o: $(SRC_DIR)/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -I$(SRC_DIR) -I. -c -o $@ $<
 
-# A provided file (not in SRC_DIR): the one at the top.
-$(IMPL_DIR)/obj/%.o: %.c
+# A provided file (a source no STUDENT_FILES line names): the one at the top. A static
+# rule, so that it never stands in for a student file (a plain %.c fallback built a buggy
+# variant from the skeleton whenever its patched copy did not exist yet).
+STUDENT_SRCS  := $(filter %.c,$(shell cat STUDENT_FILES 2>/dev/null))
+PROVIDED_OBJS := $(patsubst %.c,$(IMPL_DIR)/obj/%.o,$(filter-out $(STUDENT_SRCS),\
+                   $(sort $(foreach p,$(PROGRAMS),$(call srcs_of,$(p))))))
+$(PROVIDED_OBJS): $(IMPL_DIR)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -I$(SRC_DIR) -I. -c -o $@ $<
 
