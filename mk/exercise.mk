@@ -60,9 +60,13 @@ $(IMPL_DIR)/$(1): $(call objs_of,$(1))
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call PROGRAM_RULE,$(p))))
 
+define COMPILE
+@mkdir -p $(dir $@)
+$(CC) $(ALL_CFLAGS) -I$(SRC_DIR) -I. -c -o $@ $<
+endef
+
 $(IMPL_DIR)/obj/%.o: $(SRC_DIR)/%.c
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -I$(SRC_DIR) -I. -c -o $@ $<
+	$(COMPILE)
 
 # A provided file (a source no STUDENT_FILES line names): the one at the top. A static
 # rule, so that it never stands in for a student file (a plain %.c fallback built a buggy
@@ -71,8 +75,7 @@ STUDENT_SRCS  := $(filter %.c,$(shell cat STUDENT_FILES 2>/dev/null))
 PROVIDED_OBJS := $(patsubst %.c,$(IMPL_DIR)/obj/%.o,$(filter-out $(STUDENT_SRCS),\
                    $(sort $(foreach p,$(PROGRAMS),$(call srcs_of,$(p))))))
 $(PROVIDED_OBJS): $(IMPL_DIR)/obj/%.o: %.c
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -I$(SRC_DIR) -I. -c -o $@ $<
+	$(COMPILE)
 
 # A buggy variant is the reference with one patch applied.
 $(BUILD)/src-buggy-%/.stamp: buggy/%.patch $(wildcard solution/*)

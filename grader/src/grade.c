@@ -3,6 +3,7 @@
  */
 #include "grade.h"
 #include "job.h"
+#include "score.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -241,35 +242,16 @@ static pid_t start_memcheck(const struct grade_ctx *g, const char *jd, const cha
     return pid;
 }
 
-/* Did test NAME pass in JOBDIR/results.tsv (one PASS record, no other verdict)? */
-static int test_passed(const char *results, const char *name)
-{
-    size_t n = strlen(name);
-    int pass = 0, other = 0;
-    for (const char *l = results; l && *l; l += strcspn(l, "\n"), l += *l == '\n') {
-        if (strncmp(l, name, n) != 0 || l[n] != '\t')
-            continue;
-        const char *st = l + n + 1;
-        if (strncmp(st, "PASS\t", 5) == 0)
-            pass++;
-        else if (strncmp(st, "START\t", 6) != 0 && strncmp(st, "END\t", 4) != 0)
-            other++;
-    }
-    return pass == 1 && other == 0;
-}
-
 /* The memory check after the tests, only if the tests memcheck.txt requires passed:
  * a program that does not work yet has nothing to check (and would pass by doing
  * nothing), and its scenarios would only wait for their deadlines. */
 static void gated_memcheck(const struct grade_ctx *g, const char *jd, const char *dir,
                            const struct exercise *ex)
 {
-    char *path = xasprintf("%s/results.tsv", jd);
-    char *results = read_text(path, 8 << 20, NULL);
     struct buf failed = { 0 };
     buf_add(&failed, "", 0);
     for (int i = 0; i < ex->nmc_requires; i++)
-        if (!test_passed(results, ex->mc_requires[i]))
+        if (!score_test_passed(jd, ex, ex->mc_requires[i]))
             buf_printf(&failed, "%s%s", failed.len ? " " : "", ex->mc_requires[i]);
     if (failed.len) {
         status_line(jd, "memskip %s%s\n", failed.s, "");
@@ -278,7 +260,6 @@ static void gated_memcheck(const struct grade_ctx *g, const char *jd, const char
         make_step(g, jd, dir, "memcheck", memcheck);
     }
     buf_free(&failed);
-    free(results), free(path);
 }
 
 static void run_steps(const struct grade_ctx *g, const char *jd, const char *dir,

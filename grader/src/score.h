@@ -43,6 +43,9 @@ struct ex_result {
 int score_exercise(const char *jobdir, const struct exercise *ex, struct ex_result *out);
 void free_ex_result(struct ex_result *r);
 
+/* Did rubric test NAME pass in JOBDIR/results.tsv (by the same reading as the score)? */
+int score_test_passed(const char *jobdir, const struct exercise *ex, const char *name);
+
 /* Unescape a results.tsv message field (\\n \\t \\\\) in place. */
 void unescape_field(char *s);
 

@@ -265,23 +265,32 @@ static long long stat_of(const struct cgroups *cg, int i, const char *file, cons
     return read_number(path, key);
 }
 
+static long long oom_kills(const struct cgroups *cg)
+{
+    bool m2 = cg->mem >= 0 && cg->dir_v2[cg->mem];
+    return stat_of(cg, cg->mem, m2 ? "memory.events" : "memory.oom_control", "oom_kill");
+}
+
+static long long pids_refused(const struct cgroups *cg)
+{
+    return stat_of(cg, cg->pids, "pids.events", "max");
+}
+
 void cg_stats(const struct cgroups *cg, struct cg_stats *st)
 {
     bool m2 = cg->mem >= 0 && cg->dir_v2[cg->mem];
     st->cpu_us = cg_cpu_us(cg);
     st->mem_peak = stat_of(cg, cg->mem, m2 ? "memory.peak" : "memory.max_usage_in_bytes", NULL);
-    st->oom_kills = stat_of(cg, cg->mem, m2 ? "memory.events" : "memory.oom_control", "oom_kill");
+    st->oom_kills = oom_kills(cg);
     st->pids_peak = stat_of(cg, cg->pids, "pids.peak", NULL);
-    st->pids_refused = stat_of(cg, cg->pids, "pids.events", "max");
+    st->pids_refused = pids_refused(cg);
     if (st->pids_peak > 2)
         st->pids_peak -= 2;     /* bubblewrap's monitor and our init */
 }
 
 long long cg_limit_hits(const struct cgroups *cg)
 {
-    bool m2 = cg->mem >= 0 && cg->dir_v2[cg->mem];
-    long long oom = stat_of(cg, cg->mem, m2 ? "memory.events" : "memory.oom_control", "oom_kill");
-    long long refused = stat_of(cg, cg->pids, "pids.events", "max");
+    long long oom = oom_kills(cg), refused = pids_refused(cg);
     return (oom > 0 ? oom : 0) + (refused > 0 ? refused : 0);
 }
 
