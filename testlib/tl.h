@@ -2,7 +2,8 @@
  * tl.h: the workbook's test-support library, used by every exercise's Criterion tests.
  *
  * A test never runs student code inside the Criterion worker: it execs the program
- * under test (see ../shared/notes/criterion.md, "Fork, signals, child processes").
+ * under test (in Criterion 2.4.1 a forked child that calls into Criterion blocks
+ * forever; docs/measurements.md, "Fork, signals, child processes", instructor tree).
  * The library
  *   - starts a program with arguments, stdin and a clean environment, in its own
  *     process group, its stdout/stderr captured to files (capped by RLIMIT_FSIZE);
