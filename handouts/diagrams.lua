@@ -1,8 +1,9 @@
 -- diagrams.lua: pandoc filter for the workbook's handouts.
 --  * ```dot and ```msc code blocks become SVG figures (graphviz `dot`, `mscgen`): the
 --    diagram sources live in the handout itself, next to the text they illustrate.
---  * Links to another exercise's README.md point to its HTML page; links to other files
---    of the repository become code spans (the HTML handout stands alone).
+--  * Links to another exercise's README.md point to its HTML page, links to a page of
+--    the set (NAME.html, as the index has) stay; links to other files of the repository
+--    become code spans (the HTML handout stands alone).
 -- The output directory comes from the metadata field `diagram_dir`.
 
 local dir = "."
@@ -35,7 +36,7 @@ end
 
 function Link(l)
   local t = l.target
-  if t:match("^%a+:") or t:match("^#") then return nil end
+  if t:match("^%a+:") or t:match("^#") or t:match("^[%w-]+%.html$") then return nil end
   local ex = t:match("^%.%./(td[%w-]+)/README%.md$") or t:match("^(td[%w-]+)/README%.md$")
   if ex then l.target = ex .. ".html"; return l end
   if t == "README.md" or t:match("^%.%./README%.md$") then l.target = "index.html"; return l end
