@@ -18,7 +18,10 @@
 #define MAX_STUDENT_FILE (1 << 20)
 #define MEMCHECK_SLOTS 2000    /* the memcheck sub-worker of slot S runs in slot S + this */
 
-static const char *const not_copied[] = { "build", "solution", "buggy", "rubric.tsv", NULL };
+/* Instructor-only entries of an exercise, never copied into a work copy (the test
+ * sources are removed after the copy: drop_test_sources). */
+static const char *const not_copied[] = { "build", "solution", "buggy", "alt", "rubric.tsv",
+                                          "MODEL_ANSWERS.md", NULL };
 
 char *job_dir(const struct grade_ctx *g, const struct submission *s, const struct exercise *ex)
 {
@@ -28,7 +31,7 @@ char *job_dir(const struct grade_ctx *g, const struct submission *s, const struc
 static void status_line(const char *jd, const char *fmt, const char *a, const char *b)
 {
     char *path = xasprintf("%s/status", jd);
-    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (fd != -1) {
         char *line = xasprintf(fmt, a, b);
         write_all(fd, line, strlen(line));
@@ -41,8 +44,14 @@ static void status_line(const char *jd, const char *fmt, const char *a, const ch
 static void step_line(const char *jd, const char *step, const struct job_outcome *o)
 {
     if (o->no_isolation)
-        status_line(jd, "%s%s\n", "warning NO ISOLATION: ", "this exercise ran without the "
-                    "sandbox (namespaces unavailable, --allow-no-isolation)");
+        status_line(jd, "%s%s\n", "warning NO ISOLATION: ", "namespaces were refused on this "
+                    "machine (--allow-no-isolation). Still in force: the job ran as an "
+                    "unprivileged uid of its own with limits (processes, memory, CPU, file "
+                    "size, open files, wall clock), the instructor's files were unreadable to "
+                    "it, and its processes, System V objects and temporary files were removed "
+                    "afterwards. Not in force: a private network (it shared the host's "
+                    "loopback and ports) and a private view of the file system (it could read "
+                    "other users' world-readable files).");
     if (o->vstatus[0])
     {
         char *v = xasprintf("%s %s", step, o->vstatus);
@@ -191,7 +200,7 @@ static int make_step(const struct grade_ctx *g, const char *jd, const char *dir,
     int tests = strcmp(step, "tests") == 0, memcheck = strcmp(step, "memcheck") == 0;
     char *log = xasprintf("%s/%s.log", jd, step), *tmp = xasprintf("%s/tmp-%s", jd, step);
     char *results = xasprintf("%s/results.tsv", jd);
-    int fd = tests ? open(results, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : -1;
+    int fd = tests ? open(results, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
     char **env = step_env(g, fd), *root = xstrdup(dir), **runner = NULL;
     *strrchr(root, '/') = '\0';
     char *ex = strrchr(dir, '/') + 1;
@@ -283,6 +292,26 @@ static void run_steps(const struct grade_ctx *g, const char *jd, const char *dir
         gated_memcheck(g, jd, dir, ex);
 }
 
+/* JD and its parents up to the jobs directory: root's, 0711. The slot's uid traverses
+ * them to its work copy JD/root (which the sandbox gives it) but lists and reads nothing
+ * else: the logs, verdicts, status and results files are root's 0600 (umask 077). */
+static int make_job_dir(const struct grade_ctx *g, const char *jd, char *err)
+{
+    if (mkdir_p(jd, err) == -1)
+        return -1;
+    char *p = xstrdup(jd);
+    size_t base = strlen(g->jobs);
+    for (;;) {
+        chmod(p, 0711);
+        char *slash = strrchr(p, '/');
+        if (!slash || (size_t)(slash - p) < base)
+            break;
+        *slash = '\0';
+    }
+    free(p);
+    return 0;
+}
+
 int grade_exercise(const struct grade_ctx *g, const struct submission *s,
                    const struct exercise *ex)
 {
@@ -291,7 +320,7 @@ int grade_exercise(const struct grade_ctx *g, const struct submission *s,
     char *from = s->base ? xasprintf("%s/%s", s->base, ex->name) : NULL;
     char *dir = xasprintf("%s/%s", root, ex->name);
     rm_rf(jd);
-    int rc = mkdir_p(jd, err);
+    int rc = make_job_dir(g, jd, err);
     if (rc == 0 && (!from || !is_dir(from)))
         status_line(jd, "%s%s\n", "notsubmitted", "");
     else if (rc == 0 && work_copy(g, from, root, ex, jd, err) == 0)

@@ -28,6 +28,8 @@
 struct options {
     const char *out, *tree, *only, *workdir;
     const char *time_scale, *sandbox;
+    char *sandbox_path;          /* the sandbox in use (NULL: --no-isolation) */
+    char *own_workdir;           /* the work directory we made (removed at the end) */
     int no_isolation, allow_no_isolation;
     int jobs, tl_jobs, timeout, regrade, no_merge, merge_only, autolab, keep, quiet, prepare;
     struct discover_opts d;
@@ -70,7 +72,8 @@ static void usage(FILE *f)
           "      --id ID           the id of the (single) submission\n"
           "      --id-regex RE     the id is group 1 of RE matched on the entry's name\n"
           "      --autolab         print the feedback, then {\"scores\": {...}} last\n"
-          "      --workdir DIR     staging and work copies (OUTDIR/.grader)\n"
+          "      --workdir DIR     staging and work copies, kept between runs (default: a\n"
+          "                        directory of the grader's own in /var/tmp, removed)\n"
           "      --keep            keep the work copies and logs (debugging)\n"
           "      --prepare         only build the instructor tree's tests and reference\n"
           "      --time-scale K    multiply the tests' deadlines by K (slow machines)\n"
@@ -156,9 +159,16 @@ static char *default_tree(void)
     return xstrdup(*self ? self : "/");
 }
 
-/* Isolation: the sandbox beside the grader (or --sandbox, $GRADER_SANDBOX) when it is
- * built; -1 when it cannot isolate and --allow-no-isolation was not given. */
-static int setup_isolation(struct options *o, const char *work, char *err)
+static char *absolute(const char *path)
+{
+    char *r = realpath(path, NULL);
+    return r ? r : xstrdup(path);
+}
+
+/* The sandbox: --sandbox, $GRADER_SANDBOX, or sandbox/sandbox beside the grader. It
+ * must exist unless --no-isolation: without it student code would run as the grader
+ * (root) on the host. Checked before anything is written. */
+static int find_sandbox(struct options *o, char *err)
 {
     if (o->no_isolation)
         return 0;
@@ -171,24 +181,84 @@ static int setup_isolation(struct options *o, const char *work, char *err)
     char *path = o->sandbox ? xstrdup(o->sandbox) : env && *env ? xstrdup(env)
                                                   : xasprintf("%s/sandbox/sandbox", self);
     if (access(path, X_OK) == -1) {
-        fprintf(stderr, "grader: warning: no sandbox at %s (make -C grader/sandbox): "
-                "jobs run WITHOUT isolation\n", path);
+        snprintf(err, ERRLEN, "no sandbox at %.150s (%s): student code would run unconfined.\n"
+                 "Build it: make -C %.100s/sandbox (or make at the top of the workbook); or, for "
+                 "trusted code only, pass --no-isolation", path, strerror(errno), self);
         free(path);
-        return o->sandbox ? (snprintf(err, ERRLEN, "--sandbox: not found"), -1) : 0;
+        return -1;
     }
-    int rc = job_use_sandbox(path, o->allow_no_isolation, work, err);
+    o->sandbox_path = path;
+    return 0;
+}
+
+/* Probe the sandbox; -1 when it cannot isolate and --allow-no-isolation was not given. */
+static int setup_isolation(struct options *o, const char *work, char *err)
+{
+    if (o->no_isolation)
+        return 0;
+    int rc = job_use_sandbox(o->sandbox_path, o->allow_no_isolation, work, err);
     if (rc == 1) {
         fprintf(stderr, "grader: WARNING: NO ISOLATION: namespaces are unavailable; grading "
-                "serially (-j 1), every report says so\n");
+                "serially (-j 1), each job as a uid of its own with limits; every report "
+                "says so\n");
         o->jobs = 1;
     }
     return rc == -1 ? -1 : 0;    /* path stays in use */
 }
 
-static char *absolute(const char *path)
+/* As root, the slot uids must traverse every directory above DIR: name the first
+ * that they cannot, with the fix. */
+static int check_reachable(const char *dir, char *err)
 {
-    char *r = realpath(path, NULL);
-    return r ? r : xstrdup(path);
+    if (geteuid() != 0)
+        return 0;
+    char *p = xstrdup(dir);
+    int rc = 0;
+    for (char *slash = strrchr(p, '/'); slash && rc == 0; slash = strrchr(p, '/')) {
+        *slash = '\0';
+        struct stat st;
+        const char *d = *p ? p : "/";
+        if (stat(d, &st) == 0 && !(st.st_mode & S_IXOTH)) {
+            snprintf(err, ERRLEN, "--workdir %.100s: the sandbox's uids cannot reach it: %.100s "
+                     "is mode %04o (not traversable by other users).\nFix: chmod o+x %.100s, "
+                     "or leave out --workdir (the grader then works in a directory of its own "
+                     "under /var/tmp)", dir, d, (unsigned)(st.st_mode & 07777), d);
+            rc = -1;
+        }
+        if (!*p)
+            break;
+    }
+    free(p);
+    return rc;
+}
+
+/* The work directory (stage and work copies): --workdir DIR, kept between runs (the
+ * stage is rebuilt only where the tree changed); by default a new directory of the
+ * grader's own in /var/tmp (not under OUTDIR, which may lie in a 0700 home), removed at
+ * the end unless --keep. Root's, mode 0711: the slot uids traverse it, list nothing. */
+static char *make_workdir(struct options *o, char *err)
+{
+    char *work;
+    if (o->workdir) {
+        if (mkdir_p(o->workdir, err) == -1)
+            return NULL;
+        work = absolute(o->workdir);
+        if (!o->no_isolation && check_reachable(work, err) == -1) {
+            free(work);
+            return NULL;
+        }
+    } else {
+        work = xstrdup("/var/tmp/grader-XXXXXX");
+        if (!mkdtemp(work)) {
+            snprintf(err, ERRLEN, "cannot create a work directory in /var/tmp: %s",
+                     strerror(errno));
+            free(work);
+            return NULL;
+        }
+        o->own_workdir = xstrdup(work);
+    }
+    chmod(work, 0711);
+    return work;
 }
 
 /* Unpack an archive and find the exercise directories; errors go in s->error. */
@@ -380,15 +450,14 @@ static int setup(struct run *r, int argc, char **argv, char *err)
         discover(argv + optind, argc - optind, &r->o.d, r->ex, r->nex, &r->subs, &r->nsubs,
                  err) == -1 || mkdir_p(r->o.out, err) == -1)
         return -1;
-    char *out = absolute(r->o.out);
-    char *work = r->o.workdir ? xstrdup(r->o.workdir) : xasprintf("%s/.grader", out);
-    if (mkdir_p(work, err) == -1)
+    char *work = make_workdir(&r->o, err);
+    if (!work)
         return -1;
-    char *abs_work = absolute(work);
-    free(work);
-    work = abs_work;
-    char *stage = xasprintf("%s/stage", work);
-    r->g = (struct grade_ctx){ .stage = stage, .jobs = xasprintf("%s/jobs", work),
+    char *stage = xasprintf("%s/stage", work), *jobs = xasprintf("%s/jobs", work);
+    if (mkdir_p(jobs, err) == -1)
+        return -1;
+    chmod(jobs, 0711);
+    r->g = (struct grade_ctx){ .stage = stage, .jobs = jobs,
                                .timeout_s = r->o.timeout, .tl_jobs = r->o.tl_jobs,
                                .time_scale = r->o.time_scale,
                                .keep = r->o.keep };
@@ -398,45 +467,66 @@ static int setup(struct run *r, int argc, char **argv, char *err)
     return stage_prepare(tree, stage, r->ex, r->nex, err);
 }
 
+/* Everything after the options: 0, 1 (some submission could not be reported), 2 (ERR
+ * says why: nothing graded), 130 (interrupted). */
+static int grade_run(struct run *r, int argc, char **argv, char *err)
+{
+    if (setup(r, argc, argv, err) == -1)
+        return 2;
+    if (r->o.prepare)
+        return 0;
+    if (setup_isolation(&r->o, r->g.jobs, err) == -1)
+        return 2;
+    mark_skipped(r);
+    order_jobs(r);
+    run_pool(r);
+    progress_end();
+    if (stop) {
+        fprintf(stderr, "grader: interrupted; the submissions not finished are not graded\n");
+        return 130;
+    }
+    if (!r->o.no_merge && merge_outputs(r->o.out, err) == -1) {
+        fprintf(stderr, "grader: %s\n", err);
+        r->failures++;
+    }
+    return r->failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     struct run r = { 0 };
     char err[ERRLEN];
     if (parse_options(argc, argv, &r.o) == -1)
         return 2;
-    umask(022);   /* the stage must be readable by the slots' uids */
+    /* Root-only unless opened up on purpose (the stage: lock_stage; job directories:
+     * make_job_dir): where namespaces are refused, file modes alone keep the reports,
+     * the grades and the instructor's files away from the slots' uids. */
+    umask(077);
     if (r.o.merge_only) {
         int n = merge_outputs(r.o.out, err);
         if (n == -1)
             fprintf(stderr, "grader: %s\n", err);
         return n == -1;
     }
+    if (find_sandbox(&r.o, err) == -1) {
+        fprintf(stderr, "grader: %s\n", err);
+        return 2;
+    }
+    if (r.o.prepare && !r.o.workdir) {
+        fprintf(stderr, "grader: --prepare needs --workdir (the stage it builds is kept there)\n");
+        return 2;
+    }
     if (job_init_worker(err) == -1)
         fprintf(stderr, "grader: warning: %s\n", err);
     struct sigaction sa = { .sa_handler = on_stop };
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    if (setup(&r, argc, argv, err) == -1) {
+    int rc = grade_run(&r, argc, argv, err);
+    if (rc == 2)
         fprintf(stderr, "grader: %s\n", err);
-        return 2;
-    }
-    if (r.o.prepare)
-        return 0;
-    if (setup_isolation(&r.o, r.g.jobs, err) == -1) {
-        fprintf(stderr, "grader: %s\n", err);
-        return 2;
-    }
-    mark_skipped(&r);
-    order_jobs(&r);
-    run_pool(&r);
-    progress_end();
-    if (stop) {
-        fprintf(stderr, "grader: interrupted; the submissions not finished are not graded\n");
-        return 130;
-    }
-    if (!r.o.no_merge && merge_outputs(r.o.out, err) == -1) {
-        fprintf(stderr, "grader: %s\n", err);
-        r.failures++;
-    }
-    return r.failures ? 1 : 0;
+    if (r.o.own_workdir && !r.o.keep)
+        rm_rf(r.o.own_workdir);
+    else if (r.o.own_workdir && !r.o.quiet)
+        fprintf(stderr, "grader: work directory kept (--keep): %s\n", r.o.own_workdir);
+    return rc;
 }

@@ -79,7 +79,7 @@ static void read_status(const char *jd, struct status *st)
         else if (strncmp(l, "limitat tests ", 14) == 0)
             st->tests.limit_at = atoll(l + 14);
         else if (strncmp(l, "warning ", 8) == 0 && !st->warnings.len)
-            buf_printf(&st->warnings, "**%s**\n", l + 8);
+            buf_printf(&st->warnings, "%s\n", l + 8);
     }
     if (!text)
         buf_puts(&st->errors, "the grader's worker left no status (it died)\n");

@@ -79,24 +79,56 @@ static char *stamp_path(const char *stage, const struct exercise *ex)
     return xasprintf("%s/.built-%s", stage, ex->name);
 }
 
-/* nftw callback: executables and directories 0711 (run, traverse), other files 0600. */
+/* Who may read what in the stage. Namespaces hide the instructor's files from the
+ * sandbox's view, but where namespaces are refused (containers: --allow-no-isolation)
+ * only the file modes do. So the stage is root-only by default (directories 0700,
+ * files 0600) and opened up only where a job running as a slot's uid needs it:
+ *   STAGE, STAGE/EX, EX/build, EX/build/tests        0711  traversed, never listed
+ *   mk/, tools/, testlib/ (the student tarball's)     0755 / 0644 / 0755
+ *   EX/build/tests/run_tests                          0755  Criterion reads its own
+ *                                                           binary to find the tests
+ *   EX/build/solution/ and its programs               0711  run, never read
+ * Everything else stays root's: the reference sources, the test sources (hidden ones
+ * included) and objects, the rubric, buggy variants, model answers, the stage's logs. */
+static size_t stage_len;    /* for lock_one: the length of the stage's path */
+
+/* The mode PATH (REL inside the stage) must have; EXE: a file with its x bit. */
+static mode_t stage_mode(const char *rel, int dir, int exe)
+{
+    static const char *const public[] = { "mk", "tools", "testlib" };
+    const char *slash = strchr(rel, '/');
+    size_t top = slash ? (size_t)(slash - rel) : strlen(rel);
+    for (int i = 0; i < 3; i++)
+        if (strlen(public[i]) == top && strncmp(rel, public[i], top) == 0)
+            return dir || exe ? 0755 : 0644;
+    const char *sub = slash ? slash + 1 : "";
+    if (!*rel || (dir && (!*sub || !strcmp(sub, "build") || !strcmp(sub, "build/tests"))))
+        return 0711;
+    if (!strcmp(sub, "build/tests/run_tests"))
+        return 0755;
+    if (!strcmp(sub, "build/solution") || !strncmp(sub, "build/solution/", 15))
+        return dir || exe ? 0711 : 0600;
+    return dir || exe ? 0700 : 0600;
+}
+
 static int lock_one(const char *path, const struct stat *st, int type, struct FTW *f)
 {
     (void)f;
-    if (type == FTW_D)
-        chmod(path, 0711);
-    else if (type == FTW_F)
-        chmod(path, (st->st_mode & S_IXUSR) ? 0711 : 0600);
+    if (type != FTW_D && type != FTW_F)
+        return 0;
+    const char *rel = path + stage_len + (path[stage_len] == '/');
+    mode_t mode = stage_mode(rel, type == FTW_D, type == FTW_F && (st->st_mode & S_IXUSR));
+    if ((st->st_mode & 07777) != mode)
+        chmod(path, mode);
     return 0;
 }
 
-/* The reference programs run as the slot's uid (cross-pairing tests) but must not be
- * readable by it (disassembly): exec-only, their objects root-only. */
-static void lock_reference(const char *stage, const struct exercise *ex)
+/* One pass, each entry set straight to its final mode: another grader sharing this
+ * stage (GNU parallel) may be running jobs from it right now. */
+static void lock_stage(const char *stage)
 {
-    char *dir = xasprintf("%s/%s/build/solution", stage, ex->name);
-    nftw(dir, lock_one, 16, FTW_PHYS);
-    free(dir);
+    stage_len = strlen(stage);
+    nftw(stage, lock_one, 16, FTW_PHYS);
 }
 
 /* Build EX's tests and reference unless nothing changed since the last good build. */
@@ -113,8 +145,6 @@ static int build_exercise(const char *stage, const struct exercise *ex, int chan
         if (rc == 0)
             write_text(stamp, "", 0, err);
     }
-    if (rc == 0)
-        lock_reference(stage, ex);
     free(stamp);
     return rc;
 }
@@ -124,7 +154,7 @@ int stage_prepare(const char *tree, const char *stage, struct exercise *ex, int 
     if (mkdir_p(stage, err) == -1)
         return -1;
     char *lock = xasprintf("%s/.lock", stage);
-    int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     free(lock);
     if (fd == -1 || flock(fd, LOCK_EX) == -1) {
         snprintf(err, ERRLEN, "cannot lock %s/.lock", stage);
@@ -134,6 +164,8 @@ int stage_prepare(const char *tree, const char *stage, struct exercise *ex, int 
     int rc = sync_parts(tree, stage, ex, nex, changed, err);
     for (int i = 0; i < nex && rc == 0; i++)
         ex[i].broken = build_exercise(stage, &ex[i], changed[i]) == -1;
+    if (rc == 0)
+        lock_stage(stage);
     free(changed);
     close(fd);
     return rc;

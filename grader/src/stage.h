@@ -5,6 +5,10 @@
  * exercise's test binary (public and hidden tests) and reference programs are built.
  * Every submission is then graded against these prebuilt binaries: the tests exec the
  * student's programs, they never link student code.
+ *
+ * The stage is root's: only what a job running as a slot's uid needs is readable by
+ * it (see lock_stage in stage.c), so that the reference, the hidden tests and the
+ * rubric stay out of reach even where namespaces cannot hide them.
  */
 #ifndef GRADER_STAGE_H
 #define GRADER_STAGE_H

@@ -1,7 +1,8 @@
 /*
  * hostile.c: the grader's hostile corpus (tests/run.sh, test_hostile). run.sh makes a
  * td1-signals submission whose hello_signals.c is this file after two lines:
- * "#define HOSTILE_<kind> 1" and "#define STAGE "<staged tree>"", "#define SPY "<dirs>"".
+ * "#define HOSTILE_<kind> 1" and "#define STAGE "<staged tree>"", "#define SPY "<file>"" (a
+ * file of another student's that the run must not read).
  * Every test of the exercise runs the program, so each attack runs many times.
  * A successful attack leaves a file LEAK-<what> in $TD_BIN (the build directory of the
  * work copy, kept with --keep): run.sh checks that none exists.
@@ -127,6 +128,9 @@ int main(void)
     try_read(STAGE "/td1-signals/rubric.tsv", "rubric");
     try_read(STAGE "/td1-signals/build/solution/hello_signals", "reference-binary");
     try_read(STAGE "/td1-signals/tests/test_hello_signals.c", "tests");
+    try_read(STAGE "/td1-signals/MODEL_ANSWERS.md", "model-answers");
+    try_read(STAGE "/td1-signals/build/solution/obj/hello_signals.o", "reference-object");
+    try_read(STAGE "/stage-td1-signals-tests.log", "stage-log");
     try_read(SPY, "spy");
     try_read("/etc/shadow", "shadow");
 #elif defined HOSTILE_tamper

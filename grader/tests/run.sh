@@ -264,15 +264,18 @@ host_state() {
   find /tmp /var/tmp /dev/shm -maxdepth 1 -uid +60999 2>/dev/null | sed 's/^/owned /'
   ss -Hltn 'sport = :8080' 2>/dev/null | sed 's/^/listener /'
 }
-test_hostile() {
-  O=$B/out9 H=$B/hostile
-  mkdir -p "$H" && cp -R "$B/subs/ref" "$H/clean"
+# hostile_batch DIR SPY: the clean reference and one submission per hostile kind in DIR.
+hostile_batch() {
+  mkdir -p "$1" && cp -R "$B/subs/ref" "$1/clean"
   for k in $HOSTILE; do
     sub "h-$k" skeleton td1-signals && {
-      printf '#define HOSTILE_%s 1\n#define STAGE "%s"\n#define SPY "%s"\n' "$k" "$W/stage" \
-        "$B/subs/ref/td1-signals/hello_signals.c"
-      cat "$here/tests/hostile.c"; } > "$B/subs/h-$k/td1-signals/hello_signals.c" && cp -R "$B/subs/h-$k" "$H/"
+      printf '#define HOSTILE_%s 1\n#define STAGE "%s"\n#define SPY "%s"\n' "$k" "$W/stage" "$2"
+      cat "$here/tests/hostile.c"; } > "$B/subs/h-$k/td1-signals/hello_signals.c" && cp -R "$B/subs/h-$k" "$1/"
   done
+}
+test_hostile() {
+  O=$B/out9 H=$B/hostile
+  hostile_batch "$H" "$B/subs/ref/td1-signals/hello_signals.c"
   before=$(host_state)
   s=$(date +%s)
   grader --keep -j 2 -t 40 -e td1-signals -o "$O" "$H" > "$B/hostile.err" 2>&1
@@ -309,6 +312,87 @@ test_hostile() {
   same "no namespaces: nothing left on the host" "$(host_state)" "$before"
 }
 
+# ---------- 11. degraded mode: namespaces refused as in a container ----------
+# tests/nons.c loads the seccomp filter of a container platform (no unshare, no clone
+# with CLONE_NEW*): bubblewrap fails, and --allow-no-isolation grades each job as its
+# slot's uid with rlimits and cleanup, no namespaces. The same hostile batch must be
+# contained, the instructor's files unreadable, the clean neighbour's grade unchanged.
+NONS=$here/build/nons
+# readable_stage: the stage's files a slot uid can read (mk/, tools/, testlib/ and the
+# test runners are meant to be).
+readable_stage() {
+  find "$W/stage" -type f | setpriv --reuid 61000 --regid 61000 --clear-groups \
+    sh -c 'while IFS= read -r f; do [ -r "$f" ] && echo "$f"; done' |
+    sed "s|^$W/stage/||" | grep -Ev '^(mk|tools|testlib)/|^[^/]*/build/tests/run_tests$' | sort
+}
+test_degraded() {
+  O=$B/out11 H=$B/hostile-nons
+  [ -x "$NONS" ] || { nok "degraded: $NONS is built (make -C grader build/nons; libseccomp-dev)"; return; }
+  check "degraded: the wrapper refuses namespaces" sh -c "! '$NONS' unshare -U true 2>/dev/null"
+  # The spy target: the clean student's feedback, graded first (runs are serial here).
+  hostile_batch "$H" "$O/clean/feedback.md"
+  before=$(host_state)
+  s=$(date +%s)
+  "$NONS" "$G" -T "$T" --workdir "$W" -q --keep --allow-no-isolation -t 40 -e td1-signals \
+    -o "$O" "$H" > "$B/degraded.err" 2>&1
+  check "degraded: the batch of $(echo $HOSTILE | wc -w) hostile + 1 clean finished under nons ($(( $(date +%s) - s )) s)" \
+    test -s "$O/gradebook.csv"
+  same "degraded: the clean submission gets its score alone" "$(score "$O" clean td1-signals)" "$(max_of td1-signals)"
+  check "degraded: every report says NO ISOLATION, and what still holds" sh -c \
+    "for f in '$O'/*/feedback.md; do grep -q 'NO ISOLATION.*Still in force: the job ran as an unprivileged uid' \"\$f\" || exit 1; done"
+  grep_fb() { check "degraded $1: the feedback says '$2'" grep -q "$2" "$O/h-$1/feedback.md"; }
+  grep_fb forkbomb "too many processes"
+  grep_fb memhog "memory limit"
+  grep_fb killer "lost track of the command"
+  for k in $HOSTILE; do
+    check "degraded $k: graded, no test passed that the skeleton fails" sh -c \
+      "test -s '$O/h-$k/feedback.md' && test $(score "$O" h-$k td1-signals) -le $(score "$B/out1" skel td1-signals)"
+  done
+  leaks=$(find "$W/jobs" -name 'LEAK-*' 2>/dev/null | sed "s|$W/jobs/||")
+  same "degraded: no instructor file, grade or results descriptor reached" "$leaks" ""
+  check "degraded tamper: no forged record (CONFLICT)" sh -c "! grep -q CONFLICT '$O/h-tamper/grade.tsv'"
+  same "degraded: nothing left on the host (processes, SysV, /tmp, listeners)" "$(host_state)" "$before"
+  same "degraded: no instructor file in the stage is readable by a slot uid" "$(readable_stage)" ""
+  check "degraded: the reports are root's alone" sh -c \
+    "! setpriv --reuid 61000 --regid 61000 --clear-groups cat '$O/clean/grade.tsv' 2>/dev/null"
+  rm -rf "$W/jobs"
+  # The Gradescope path (run_autograder passes --allow-no-isolation), under the wrapper.
+  A=$B/autograder
+  if [ -x "$A/run_autograder" ] || [ -f "$A/run_autograder" ]; then
+    rm -rf "$A/submission" "$A/results" && mkdir -p "$A/submission"
+    tar -czf "$A/submission/submission.tar.gz" -C "$B/subs/ref" td1-signals td9-copy
+    check "degraded gradescope: run_autograder under nons" env -u GRADER_SANDBOX AUTOGRADER_ROOT="$A" "$NONS" sh "$A/run_autograder"
+    max=$(( $(max_of td1-signals) + $(max_of td9-copy) ))
+    check "degraded gradescope: results.json valid, full marks" python3 "$here/tests/validate.py" results "$A/results/results.json" "$max"
+    check "degraded gradescope: results.json says NO ISOLATION" grep -q "NO ISOLATION" "$A/results/results.json"
+  else
+    nok "degraded gradescope: the simulated /autograder of test_gradescope exists"
+  fi
+}
+
+# ---------- 12. a newcomer's first run: a private directory, a missing sandbox ----------
+test_firstrun() {
+  P=$(mktemp -d)   # mode 0700, like a Debian 12 home
+  vt_before=$(ls -d /var/tmp/grader-* 2>/dev/null)
+  (cd "$P" && "$G" -q -T "$T" -e td1-signals -o grades "$B/subs/ref") > "$B/firstrun.err" 2>&1
+  same "first run: as root from a 0700 directory, no --workdir: graded with isolation, full marks" \
+    "$(score "$P/grades" ref 2>/dev/null)" "$(max_of td1-signals)"
+  check "first run: ... with no NO ISOLATION" sh -c "! grep -q 'NO ISOLATION' '$P/grades/ref/feedback.md'"
+  same "first run: its work directory in /var/tmp is removed" "$(ls -d /var/tmp/grader-* 2>/dev/null)" "$vt_before"
+  mkdir "$P/private" && chmod 0700 "$P/private"
+  "$G" -q -T "$T" -e td1-signals --workdir "$P/private/work" -o "$P/g2" "$B/subs/ref" > "$B/firstrun.err" 2>&1
+  same "first run: --workdir the slot uids cannot reach: status 2" "$?" 2
+  check "first run: ... the message names the directory and the fix" grep -q "chmod o+x $P/private" "$B/firstrun.err"
+  "$G" -q -T "$T" --sandbox /nonexistent -o "$P/g3" "$B/subs/ref" > "$B/firstrun.err" 2>&1
+  same "first run: --sandbox /nonexistent: status 2" "$?" 2
+  check "first run: ... nothing written (no $P/g3)" test ! -e "$P/g3"
+  env -u GRADER_SANDBOX "$G" -q -T "$T" -o "$P/g4" "$B/subs/ref" > "$B/firstrun.err" 2>&1
+  same "first run: no sandbox built beside the grader: status 2" "$?" 2
+  check "first run: ... the message says how to build it" grep -q "make -C .*sandbox" "$B/firstrun.err"
+  check "first run: ... nothing written" test ! -e "$P/g4"
+  rm -rf "$P"
+}
+
 # ---------- 10. the broken-archive corpus (sandbox/archives/mkbroken.py, MANIFEST.tsv) ----------
 test_archives() {
   C=$here/sandbox/build/archives O=$B/out10 L=$B/archives
@@ -337,7 +421,7 @@ if ! make_tree || ! cp "$here/grader" "$B/grader" || ! make_subs; then
   echo "run.sh: cannot build the test tree in $B" >&2
   exit 1
 fi
-for t in ${GRADER_TESTS:-batch1 buggy formats parallel gradescope autolab workcopy deadline hostile archives}; do
+for t in ${GRADER_TESTS:-batch1 buggy formats parallel gradescope autolab workcopy deadline hostile degraded firstrun archives}; do
   "test_$t"
 done
 echo "grader tests took $(( $(date +%s) - start )) s"

@@ -227,15 +227,31 @@ static int finish(const struct sb_config *c, struct verdict *v)
     return verdict_exit_status(v);
 }
 
+/* Without namespaces the slot's uid is the only boundary: count its processes with
+ * RLIMIT_NPROC (it works for a non-root uid, and the uid is this slot's alone), a little
+ * above a pids cgroup's limit so that the cgroup, where there is one, fires first and
+ * names the limit; and bound each process's memory where no memory cgroup does. */
+static void degrade_limits(struct sb_config *c, const struct cgroups *cg)
+{
+    if (!c->drop)
+        return;
+    bool pids_cg = cg && cg->pids >= 0, mem_cg = cg && cg->mem >= 0;
+    c->lim.nproc = pids_cg ? c->lim.pids + 16 : c->lim.pids;
+    if (!mem_cg)
+        c->lim.as = c->lim.mem;
+}
+
 /* Run (and, if namespaces are refused and allowed to, run again without them). */
-static void run(const struct sb_config *c, struct cgroups *cg, int log_fd, struct verdict *v)
+static void run(struct sb_config *c, struct cgroups *cg, int log_fd, struct verdict *v)
 {
     struct run_result r;
     char err[256], tmpbuf[256];
     bool isolate = !c->no_isolation;
     const char *tmpdir = NULL;
-    if (!isolate)
+    if (!isolate) {
         verdict_warn(v, "NO ISOLATION: asked to run without namespaces");
+        degrade_limits(c, cg);
+    }
     for (;;) {
         if (!isolate && !tmpdir && !(tmpdir = make_tmpdir(c, tmpbuf, sizeof tmpbuf))) {
             verdict_error(v, "cannot create a temporary directory");
@@ -247,10 +263,20 @@ static void run(const struct sb_config *c, struct cgroups *cg, int log_fd, struc
         }
         if (isolate && namespaces_failed(&r)) {
             explain_namespaces(&r);
+            if (c->allow_no_isolation && !c->drop) {
+                /* Without namespaces, a separate uid is what keeps the command away
+                 * from the grader's files: as ourselves it could read them all. */
+                verdict_error(v, "bubblewrap cannot create namespaces, and without them the "
+                                 "sandbox needs root to run the command as the slot's own uid "
+                                 "(run the grader as root)");
+                break;
+            }
             if (c->allow_no_isolation) {
-                verdict_warn(v, "NO ISOLATION: bubblewrap could not create namespaces; "
-                                "the command ran unconfined (see the sandbox's messages)");
+                verdict_warn(v, "NO ISOLATION: bubblewrap could not create namespaces; the "
+                                "command ran as the slot's uid with rlimits, a deadline and "
+                                "cleanup, but without namespaces (see the sandbox's messages)");
                 isolate = false;
+                degrade_limits(c, cg);
                 continue;
             }
             verdict_error(v, "bubblewrap cannot create namespaces on this machine "
@@ -269,6 +295,8 @@ static void run(const struct sb_config *c, struct cgroups *cg, int log_fd, struc
         }
         break;
     }
+    if (!isolate && c->drop && kill_uid(c->uid) > 0)
+        verdict_warn(v, "killed processes of the slot's uid left outside the run's tree");
     if (!isolate && c->drop && scrub_uid(c->uid) > 0)
         verdict_warn(v, "removed System V objects or files the run left on the host");
     if (tmpdir)

@@ -3,12 +3,14 @@
  */
 #include "scrub.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
@@ -96,4 +98,54 @@ int scrub_uid(uid_t uid)
 {
     int n = scrub_ipc(IPC_SHM, uid) + scrub_ipc(IPC_SEM, uid) + scrub_ipc(IPC_MSG, uid);
     return n + scrub_dir("/tmp", uid) + scrub_dir("/var/tmp", uid) + scrub_dir("/dev/shm", uid);
+}
+
+/* 1 when /proc/PID/status says the process is alive (not a zombie) and one of its
+ * real, effective or saved uids is UID. */
+static int owned_by(const char *pid, uid_t uid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%s/status", pid);
+    FILE *f = fopen(path, "re");
+    int yes = 0;
+    char state = '?';
+    while (f && fgets(line, sizeof line, f)) {
+        unsigned long r, e, s;
+        if (sscanf(line, "State: %c", &state) == 1 && state == 'Z')
+            break;
+        if (sscanf(line, "Uid: %lu %lu %lu", &r, &e, &s) == 3) {
+            yes = r == uid || e == uid || s == uid;
+            break;
+        }
+    }
+    if (f)
+        fclose(f);
+    return yes;
+}
+
+/* Without a pid namespace, a process of the slot's uid can leave the run's tree (a
+ * child of a process it does not own cannot; but the uid is the boundary we rely on, so
+ * the sweep is by uid). A few passes: a process may fork while we kill. */
+int kill_uid(uid_t uid)
+{
+    int first = -1;
+    if (uid == 0 || uid == getuid())
+        return 0;
+    for (int round = 0; round < 50; round++) {
+        DIR *d = opendir("/proc");
+        struct dirent *e;
+        int alive = 0;
+        while (d && (e = readdir(d)))
+            if (isdigit((unsigned char)e->d_name[0]) && owned_by(e->d_name, uid) &&
+                kill((pid_t)atoi(e->d_name), SIGKILL) == 0)
+                alive++;
+        if (d)
+            closedir(d);
+        if (first == -1)
+            first = alive;
+        if (alive == 0)
+            break;
+        usleep(2000);
+    }
+    return first;
 }

@@ -11,4 +11,8 @@
 /* Returns how many objects and files were removed. */
 int scrub_uid(uid_t uid);
 
+/* SIGKILL every process whose real, effective or saved uid is UID (never ours), until
+ * none is left; returns how many were found alive at the first pass. */
+int kill_uid(uid_t uid);
+
 #endif
