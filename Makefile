@@ -4,6 +4,7 @@
 #   make memcheck    run every exercise's valgrind scenarios
 #   make test        the workbook's own suite: the tests judge (reference passes,
 #                    skeleton fails cleanly, every buggy variant is caught)
+#   make demo        the grader on a built-in sample class of 7 students (build/demo/)
 #   make submit      pack your files into submission.tar.gz (student tree)
 #   make dist        the student tarball (build/dist/workbook.tar.gz); make distcheck proves it
 #   make handouts    every handout as a standalone HTML page (build/handouts/), with diagrams;
@@ -16,7 +17,7 @@ IMPL      ?= student
 SUMMARY   := build/test-summary
 
 INSTRUCTOR := $(wildcard tools/selftest)
-.PHONY: all check memcheck test clean submit dist distcheck instructor-only handouts handouts-check
+.PHONY: all check memcheck test clean submit dist distcheck instructor-only handouts handouts-check demo
 
 all:
 	@for e in $(EXERCISES); do $(MAKE) -s -C $$e IMPL=$(IMPL) all || exit 1; done
@@ -47,9 +48,15 @@ test: instructor-only
 	  tools/subsuite sandbox $(SUMMARY) $(MAKE) -s -C grader/sandbox test; \
 	  tools/subsuite grader $(SUMMARY) $(MAKE) -s -C grader test; \
 	  tools/distcheck $(SUMMARY); \
+	  tools/subsuite demo $(SUMMARY) tools/demo --check build/demo; \
 	  if handouts/build >/dev/null; then handouts/check build/handouts $(SUMMARY); \
 	  else echo "handouts: the build failed"; echo "0 1" >> $(SUMMARY); fi; \
 	  awk '{ p += $$1; f += $$2 } END { printf "%d passed, %d failed\n", p, f; exit f > 0 }' $(SUMMARY)
+
+# The grader's main job, on a sample class built from the reference, buggy variants, a
+# skeleton, a build failure and a fork bomb: prints the gradebook and where the reports are.
+demo: instructor-only all
+	@tools/demo
 
 dist: instructor-only
 	@tools/dist
