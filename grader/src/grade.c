@@ -3,6 +3,7 @@
  */
 #include "grade.h"
 #include "job.h"
+#include "jobrec.h"
 #include "score.h"
 #include "util.h"
 
@@ -28,23 +29,10 @@ char *job_dir(const struct grade_ctx *g, const struct submission *s, const struc
     return xasprintf("%s/%s/%s", g->jobs, s->id, ex->name);
 }
 
-static void status_line(const char *jd, const char *fmt, const char *a, const char *b)
-{
-    char *path = xasprintf("%s/status", jd);
-    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (fd != -1) {
-        char *line = xasprintf(fmt, a, b);
-        write_all(fd, line, strlen(line));
-        free(line);
-        close(fd);
-    }
-    free(path);
-}
-
-static void step_line(const char *jd, const char *step, const struct job_outcome *o)
+static void step_line(const char *jd, enum job_step step, const struct job_outcome *o)
 {
     if (o->no_isolation)
-        status_line(jd, "%s%s\n", "warning NO ISOLATION: ", "namespaces were refused on this "
+        jobrec_note(jd, "warning", "NO ISOLATION: namespaces were refused on this "
                     "machine (--allow-no-isolation). Still in force: the job ran as an "
                     "unprivileged uid of its own with limits (processes, memory, CPU, file "
                     "size, open files, wall clock), the instructor's files were unreadable to "
@@ -52,23 +40,7 @@ static void step_line(const char *jd, const char *step, const struct job_outcome
                     "afterwards. Not in force: a private network (it shared the host's "
                     "loopback and ports) and a private view of the file system (it could read "
                     "other users' world-readable files).");
-    if (o->vstatus[0])
-    {
-        char *v = xasprintf("%s %s", step, o->vstatus);
-        status_line(jd, "verdict %s %s\n", v, o->message);
-        free(v);
-        if (o->limit_at_ms > 0) {
-            char at[32];
-            snprintf(at, sizeof at, "%lld", o->limit_at_ms);
-            status_line(jd, "limitat %s %s\n", step, at);
-        }
-    }
-    int rc = o->status == -1 ? -1 : WIFEXITED(o->status) ? WEXITSTATUS(o->status)
-                                                         : 128 + WTERMSIG(o->status);
-    char *rest = xasprintf("%d %d %d %d %.2f", rc, o->timed_out, o->log_capped, o->leftovers,
-                           o->secs);
-    status_line(jd, "%s %s\n", step, rest);
-    free(rest);
+    jobrec_step(jd, step, o);
 }
 
 /* Remove the test sources (hidden ones above all) from the work copy. */
@@ -124,8 +96,8 @@ static int work_copy(const struct grade_ctx *g, const char *from, const char *ro
         char *src = xasprintf("%s/%s", from, ex->files[i]);
         unlink(dst);
         if (copy_student_file(src, dst, err) == -1 && ++missing) {
-            char *where = xasprintf("%s/%s", ex->name, ex->files[i]);
-            status_line(jd, "missing %s (%s)\n", where, err);
+            char *where = xasprintf("%s/%s (%s)", ex->name, ex->files[i], err);
+            jobrec_note(jd, "missing", where);
             free(where);
         }
         free(src);
@@ -137,8 +109,11 @@ static int work_copy(const struct grade_ctx *g, const char *from, const char *ro
     free(answers);
     free(keep);
     free(smk), free(dmk), free(sex), free(dex);
-    if (rc)
-        status_line(jd, "error %s%s\n", "cannot make the work copy: ", err);
+    if (rc) {
+        char *what = xasprintf("cannot make the work copy: %s", err);
+        jobrec_note(jd, "error", what);
+        free(what);
+    }
     return rc || missing ? -1 : 0;
 }
 
@@ -190,21 +165,22 @@ static char **runner_argv(const struct grade_ctx *g, const char *dir, char **env
  * the sandbox) the test runner. The tests' records come through descriptor 3 into
  * JOBDIR/results.tsv, outside the work copy. */
 static int make_step(const struct grade_ctx *g, const char *jd, const char *dir,
-                     const char *step, char **extra)
+                     enum job_step sn, char **extra)
 {
     char err[ERRLEN];
     char *argv[16] = { "make", "-s", "--no-print-directory", "-C", (char *)dir, "IMPL=student",
                        xasprintf("ROOT=%s", g->stage) };
     for (int n = 7; *extra && n < 15; extra++)
         argv[n++] = *extra;
-    int tests = strcmp(step, "tests") == 0, memcheck = strcmp(step, "memcheck") == 0;
+    const char *step = jobrec_step_name(sn);
+    int tests = sn == STEP_TESTS, memcheck = sn == STEP_MEMCHECK;
     char *log = xasprintf("%s/%s.log", jd, step), *tmp = xasprintf("%s/tmp-%s", jd, step);
     char *results = xasprintf("%s/results.tsv", jd);
     int fd = tests ? open(results, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
     char **env = step_env(g, fd), *root = xstrdup(dir), **runner = NULL;
     *strrchr(root, '/') = '\0';
     char *ex = strrchr(dir, '/') + 1;
-    if (tests && job_isolated())
+    if (tests && job_runner_isolated(g->runner))
         runner = runner_argv(g, dir, env);
     char *name = xasprintf("%s-%s", ex, step);
     char *hide[] = { xasprintf("%s/%s/solution", g->stage, ex), xasprintf("%s/%s/buggy", g->stage, ex),
@@ -217,11 +193,11 @@ static int make_step(const struct grade_ctx *g, const char *jd, const char *dir,
                              .deadline_s = tests ? g->timeout_s : memcheck ? 600 : 120,
                              .log_cap = tests ? 16 << 20 : 4 << 20 };
     struct job_outcome out;
-    int rc = job_run(&spec, &out, err);
+    int rc = job_run(g->runner, &spec, &out, err);
     if (rc == -1)
-        status_line(jd, "error %s%s\n", "", err);
+        jobrec_note(jd, "error", err);
     else
-        step_line(jd, step, &out);
+        step_line(jd, sn, &out);
     if (fd >= 0)
         close(fd);
     free(argv[6]), free(log), free(tmp), free(results), free_strings(env), free(root), free(name);
@@ -243,11 +219,11 @@ static pid_t start_memcheck(const struct grade_ctx *g, const char *jd, const cha
         char err[ERRLEN];
         job_protect(0);
         if (job_init_worker(err) == 0)
-            make_step(g, jd, dir, "memcheck", memcheck);
+            make_step(g, jd, dir, STEP_MEMCHECK, memcheck);
         _exit(0);
     }
     if (pid == -1)
-        make_step(g, jd, dir, "memcheck", memcheck);
+        make_step(g, jd, dir, STEP_MEMCHECK, memcheck);
     return pid;
 }
 
@@ -263,10 +239,10 @@ static void gated_memcheck(const struct grade_ctx *g, const char *jd, const char
         if (!score_test_passed(jd, ex, ex->mc_requires[i]))
             buf_printf(&failed, "%s%s", failed.len ? " " : "", ex->mc_requires[i]);
     if (failed.len) {
-        status_line(jd, "memskip %s%s\n", failed.s, "");
+        jobrec_note(jd, "memskip", failed.s);
     } else {
         char *memcheck[] = { "memcheck", NULL };
-        make_step(g, jd, dir, "memcheck", memcheck);
+        make_step(g, jd, dir, STEP_MEMCHECK, memcheck);
     }
     buf_free(&failed);
 }
@@ -275,7 +251,7 @@ static void run_steps(const struct grade_ctx *g, const char *jd, const char *dir
                       const struct exercise *ex)
 {
     char *build[] = { "programs", NULL };
-    if (make_step(g, jd, dir, "build", build) == -1)
+    if (make_step(g, jd, dir, STEP_BUILD, build) == -1)
         return;
     int gated = ex->has_memcheck && ex->nmc_requires > 0;
     pid_t mc = ex->has_memcheck && !gated ? start_memcheck(g, jd, dir) : -1;
@@ -283,7 +259,7 @@ static void run_steps(const struct grade_ctx *g, const char *jd, const char *dir
     char *tests[] = { xasprintf("TEST_BIN=%s/%s/build/tests/run_tests", g->stage, ex->name),
                       xasprintf("TD_REF_BIN=%s/%s/build/solution", g->stage, ex->name),
                       "results", NULL };
-    make_step(g, jd, dir, "tests", tests);
+    make_step(g, jd, dir, STEP_TESTS, tests);
     free(tests[0]), free(tests[1]);
     while (mc > 0 && waitpid(mc, NULL, 0) == -1 && errno == EINTR)
         ;
@@ -322,7 +298,7 @@ int grade_exercise(const struct grade_ctx *g, const struct submission *s,
     rm_rf(jd);
     int rc = make_job_dir(g, jd, err);
     if (rc == 0 && (!from || !is_dir(from)))
-        status_line(jd, "%s%s\n", "notsubmitted", "");
+        jobrec_note(jd, "notsubmitted", "");
     else if (rc == 0 && work_copy(g, from, root, ex, jd, err) == 0)
         run_steps(g, jd, dir, ex);
     if (rc == 0 && !g->keep)

@@ -3,18 +3,18 @@
  * work copy (the staged exercise minus the reference, buggy variants, rubric and test
  * sources), copy in only the files STUDENT_FILES lists, then build, run the prebuilt
  * tests and the valgrind scenarios through job_run(). What happened is written to
- * JOBDIR/status and logs beside it; score.c reads them.
- *
- * JOBDIR/status lines:  notsubmitted | missing FILE | error MESSAGE |
- *                       STEP RC TIMED_OUT CAPPED LEFTOVERS SECS   (STEP: build tests memcheck)
+ * JOBDIR/status (jobrec.h: its one writer and reader) and logs beside it; score.c
+ * reads them.
  */
 #ifndef GRADER_GRADE_H
 #define GRADER_GRADE_H
 
 #include "discover.h"
 #include "exercise.h"
+#include "job.h"
 
 struct grade_ctx {
+    const struct job_runner *runner;   /* how jobs run: job_local() or job_sandboxed() */
     const char *stage;    /* the staged instructor tree */
     const char *jobs;     /* WORKDIR/jobs */
     int timeout_s;        /* the test run's wall-clock limit */

@@ -1,10 +1,12 @@
 /*
  * job.c: run one command with a deadline, an output cap and a whole-tree kill (see job.h).
- * This is the only file that executes student-influenced commands; with isolation on,
- * each goes through the sandbox (run_sandboxed).
+ * This is the only file that executes student-influenced commands: two runners, local
+ * and sandboxed (see job.h).
  */
 #include "job.h"
+#include "proctree.h"
 #include "util.h"
+#include "verdict_file.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -22,13 +24,15 @@
 
 extern char **environ;
 
-#define MAX_PROCS 65536
+struct job_runner {
+    int (*run)(const struct job_runner *self, const struct job_spec *spec,
+               struct job_outcome *out, char *err);
+    const char *sandbox;   /* the sandboxed runner's binary */
+    int allow;             /* pass --allow-no-isolation */
+};
 
 static volatile sig_atomic_t cancelled;
 static volatile pid_t protected_pid;   /* a sub-worker whose tree job_run() must not kill */
-static const char *sandbox_bin;        /* grader/sandbox/sandbox, or NULL: no isolation */
-static int sandbox_allow;              /* pass --allow-no-isolation */
-static int sandbox_bin_active = 1;     /* 0 while job_run() starts the sandbox itself */
 
 void job_protect(pid_t pid)
 {
@@ -150,63 +154,11 @@ static void start_child(const struct job_spec *spec, char **env)
     _exit(127);
 }
 
-struct proc {
-    pid_t pid, ppid;
-    char state;
+/* What the tree kill needs to know: the main process (its status is the job's). */
+struct reap_state {
+    pid_t main_pid;
+    int *status, *main_done;
 };
-
-/* Read pid, state and ppid of every process from /proc; returns the count. */
-static int scan_procs(struct proc *procs, int max)
-{
-    DIR *d = opendir("/proc");
-    struct dirent *e;
-    int n = 0;
-    while (d && n < max && (e = readdir(d))) {
-        if (!isdigit((unsigned char)e->d_name[0]))
-            continue;
-        char path[300], line[512];
-        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        ssize_t r = fd == -1 ? -1 : read(fd, line, sizeof line - 1);
-        if (fd != -1)
-            close(fd);
-        if (r <= 0)
-            continue;
-        line[r] = '\0';
-        char *rp = strrchr(line, ')');
-        int ppid;
-        if (rp && sscanf(rp + 1, " %c %d", &procs[n].state, &ppid) == 2) {
-            procs[n].pid = atoi(e->d_name);
-            procs[n++].ppid = ppid;
-        }
-    }
-    if (d)
-        closedir(d);
-    return n;
-}
-
-/* Mark the descendants of ROOT in MARK; returns how many are alive (not zombies). */
-static int mark_descendants(const struct proc *procs, int n, pid_t root, char *mark)
-{
-    memset(mark, 0, (size_t)n);
-    int changed = 1, alive = 0;
-    while (changed) {
-        changed = 0;
-        for (int i = 0; i < n; i++) {
-            if (mark[i] || procs[i].ppid == 0 || (protected_pid && procs[i].pid == protected_pid))
-                continue;
-            int parent_marked = procs[i].ppid == root;
-            for (int j = 0; j < n && !parent_marked; j++)
-                parent_marked = mark[j] && procs[j].pid == procs[i].ppid;
-            if (parent_marked) {
-                mark[i] = 1;
-                changed = 1;
-                alive += procs[i].state != 'Z';
-            }
-        }
-    }
-    return alive;
-}
 
 static void reap_any(pid_t main_pid, int *status, int *main_done)
 {
@@ -219,29 +171,30 @@ static void reap_any(pid_t main_pid, int *status, int *main_done)
         }
 }
 
-/* SIGKILL every descendant of this process until none is left; returns how many were
- * alive at the first pass. Orphans come back to us (subreaper), so repeated passes
- * catch processes forked while we were killing. */
-static int kill_descendants(pid_t main_pid, int *status, int *main_done)
+/* The memory check's sub-worker runs its own jobs: never part of this job's tree. */
+static bool spare_protected(const struct pt_child *c, void *arg)
 {
-    static struct proc procs[MAX_PROCS];
-    static char mark[MAX_PROCS];
-    int first = -1;
-    for (int round = 0; round < 200; round++) {
-        int n = scan_procs(procs, MAX_PROCS);
-        int alive = mark_descendants(procs, n, getpid(), mark);
-        if (first == -1)
-            first = alive;
-        for (int i = 0; i < n; i++)
-            if (mark[i] && procs[i].state != 'Z')
-                kill(procs[i].pid, SIGKILL);
-        reap_any(main_pid, status, main_done);
-        if (alive == 0)
-            break;
-        struct timespec ts = { 0, 2000000 };
-        nanosleep(&ts, NULL);
+    (void)arg;
+    return protected_pid && c->pid == protected_pid;
+}
+
+static void note_reaped(pid_t pid, int status, void *arg)
+{
+    struct reap_state *rs = arg;
+    if (pid == rs->main_pid) {
+        *rs->status = status;
+        *rs->main_done = 1;
     }
-    return first;
+}
+
+/* Kill every process left in the job's tree (testlib/proctree.c: this worker is a child
+ * subreaper, so orphans come back to it); returns how many were alive. */
+static int kill_tree(pid_t main_pid, int *status, int *main_done)
+{
+    struct reap_state rs = { main_pid, status, main_done };
+    int live = pt_kill_tree(200, spare_protected, note_reaped, &rs);
+    reap_any(main_pid, status, main_done);
+    return live;
 }
 
 static long long file_size(const char *path)
@@ -276,11 +229,6 @@ static void supervise(const struct job_spec *spec, pid_t pid, struct job_outcome
     }
 }
 
-int job_isolated(void)
-{
-    return sandbox_bin != NULL;
-}
-
 /* ARGV += the strings of a NULL-ended list, each after OPTION. */
 static void add_each(char **argv, int *n, const char *option, const char *const *list)
 {
@@ -301,7 +249,8 @@ static char *run_name(const struct job_spec *spec)
 }
 
 /* The sandbox command line for SPEC (strings in STRS to free, NULL-ended). */
-static char **sandbox_argv(const struct job_spec *spec, const char *verdict, char **strs)
+static char **sandbox_argv(const struct job_runner *r, const struct job_spec *spec,
+                           const char *verdict, char **strs)
 {
     size_t n = 0, k = 0;
     while (spec->argv[n])
@@ -319,7 +268,7 @@ static char **sandbox_argv(const struct job_spec *spec, const char *verdict, cha
     strs[s++] = xasprintf("%d", spec->deadline_s);
     strs[s++] = xasprintf("%lld", spec->log_cap > 0 ? spec->log_cap : 4LL << 20);
     strs[s] = NULL;
-    char *fixed[] = { (char *)sandbox_bin, "--quiet", "--slot", strs[0], "--name", strs[1],
+    char *fixed[] = { (char *)r->sandbox, "--quiet", "--slot", strs[0], "--name", strs[1],
                       "--rw", (char *)spec->rw_dir, "--chdir", (char *)spec->cwd,
                       "--time", strs[2], "--cpu", strs[2], "--mem", "1G", "--pids", "256",
                       "--output", strs[3], "--tmp-size", "64M", "--log", (char *)spec->log,
@@ -331,7 +280,7 @@ static char **sandbox_argv(const struct job_spec *spec, const char *verdict, cha
     add_each(argv, &a, "--setenv", (const char *const *)spec->env);
     if (spec->pass_fd > 0)
         argv[a++] = "--pass-fd", argv[a++] = "3";
-    if (sandbox_allow)
+    if (r->allow)
         argv[a++] = "--allow-no-isolation";
     argv[a++] = "--";
     for (size_t i = 0; i < n; i++)
@@ -340,75 +289,47 @@ static char **sandbox_argv(const struct job_spec *spec, const char *verdict, cha
     return argv;
 }
 
-/* The value of "KEY": in a one-line JSON verdict: a number, or a string into BUF. */
-static const char *verdict_field(const char *json, const char *key, char *buf, size_t len)
-{
-    char pat[64];
-    snprintf(pat, sizeof pat, "\"%s\":", key);
-    const char *p = json ? strstr(json, pat) : NULL;
-    size_t o = 0;
-    if (!p) {
-        snprintf(buf, len, "-1");
-        return buf;
-    }
-    p += strlen(pat);
-    int quoted = *p == '"';
-    for (p += quoted; *p && o + 1 < len; p++) {
-        if (quoted ? *p == '"' : (*p == ',' || *p == '}'))
-            break;
-        if (quoted && *p == '\\' && p[1])
-            p++;
-        buf[o++] = *p;
-    }
-    buf[o] = '\0';
-    return buf;
-}
-
 /* Fill OUT from the sandbox's verdict file (or say the sandbox failed). */
 static void read_verdict(const char *path, int sandbox_status, struct job_outcome *out)
 {
-    char *json = read_text(path, 1 << 16, NULL);
-    char v[256];
-    snprintf(out->vstatus, sizeof out->vstatus, "%s",
-             json ? verdict_field(json, "status", v, sizeof v) : "error");
-    verdict_field(json, "message", out->message, sizeof out->message);
-    if (!json)
+    struct verdict_record v;
+    int ok = verdict_file_read(path, &v) == 0;
+    snprintf(out->vstatus, sizeof out->vstatus, "%s", v.status);
+    snprintf(out->message, sizeof out->message, "%s", v.message);
+    if (!ok)
         snprintf(out->message, sizeof out->message, "the sandbox failed (%s)",
                  job_describe(&(struct job_outcome){ .status = sandbox_status }));
-    out->no_isolation = json && strcmp(verdict_field(json, "isolation", v, sizeof v), "full") != 0;
-    out->leftovers = atoi(verdict_field(json, "leftovers", v, sizeof v));
-    out->leftovers = out->leftovers < 0 ? 0 : out->leftovers;
-    out->limit_at_ms = atoll(verdict_field(json, "limit_at_ms", v, sizeof v));
-    int code = atoi(verdict_field(json, "exit_code", v, sizeof v));
-    int sig = atoi(verdict_field(json, "signal", v, sizeof v));
+    out->no_isolation = ok && !v.isolated;
+    out->leftovers = v.leftovers < 0 ? 0 : v.leftovers;
+    out->limit_at_ms = v.limit_at_ms;
     const char *st = out->vstatus;
     out->timed_out = strcmp(st, "time") == 0;
     out->log_capped = strcmp(st, "output") == 0;
     if (strcmp(st, "ok") == 0 || strcmp(st, "exit") == 0)
-        out->status = (code & 0xff) << 8;
-    else if (strcmp(st, "signal") == 0 && sig > 0)
-        out->status = sig & 0x7f;
+        out->status = (v.exit_code & 0xff) << 8;
+    else if (strcmp(st, "signal") == 0 && v.signal > 0)
+        out->status = v.signal & 0x7f;
     else if (strcmp(st, "error") == 0)
         out->status = 125 << 8;
     else if (!out->timed_out && !out->log_capped)
-        out->status = sig > 0 ? sig & 0x7f : 124 << 8;   /* memory, pids, disk */
-    free(json);
+        out->status = v.signal > 0 ? v.signal & 0x7f : 124 << 8;   /* memory, pids, disk */
 }
 
-/* job_run() through the sandbox: the sandbox is the job, the grader keeps a backstop
- * deadline and the tree kill; the verdict file replaces the wait status. */
-static int run_sandboxed(const struct job_spec *spec, struct job_outcome *out, char *err)
+static int run_local(const struct job_spec *spec, struct job_outcome *out, char *err);
+
+/* The sandboxed runner: the sandbox is the job; the local runner keeps a backstop
+ * deadline and the tree kill around it; the verdict file replaces the wait status. */
+static int run_sandboxed(const struct job_runner *r, const struct job_spec *spec,
+                         struct job_outcome *out, char *err)
 {
     char *verdict = xasprintf("%s.verdict", spec->log), *slog = xasprintf("%s.sandbox", spec->log);
     char *strs[8];
-    char **argv = sandbox_argv(spec, verdict, strs);
+    char **argv = sandbox_argv(r, spec, verdict, strs);
     struct job_spec outer = *spec;
     outer.argv = argv, outer.log = slog, outer.env = NULL, outer.pass_fd = spec->pass_fd;
     outer.deadline_s = spec->deadline_s + 30, outer.log_cap = 1 << 20;
     unlink(verdict);
-    sandbox_bin_active = 0;
-    int rc = job_run(&outer, out, err);
-    sandbox_bin_active = 1;
+    int rc = run_local(&outer, out, err);
     if (rc == 0 && !out->timed_out) {
         double secs = out->secs;
         int status = out->status;
@@ -423,10 +344,35 @@ static int run_sandboxed(const struct job_spec *spec, struct job_outcome *out, c
     return rc;
 }
 
-int job_run(const struct job_spec *spec, struct job_outcome *out, char *err)
+static int local_run(const struct job_runner *self, const struct job_spec *spec,
+                     struct job_outcome *out, char *err)
 {
-    if (sandbox_bin && sandbox_bin_active)
-        return run_sandboxed(spec, out, err);
+    (void)self;
+    return run_local(spec, out, err);
+}
+
+static const struct job_runner local_runner = { .run = local_run };
+
+const struct job_runner *job_local(void)
+{
+    return &local_runner;
+}
+
+int job_runner_isolated(const struct job_runner *r)
+{
+    return r->run == run_sandboxed;
+}
+
+int job_run(const struct job_runner *r, const struct job_spec *spec, struct job_outcome *out,
+            char *err)
+{
+    return r->run(r, spec, out, err);
+}
+
+/* The local runner: fork, supervise, kill the tree. */
+static int run_local(const struct job_spec *spec, struct job_outcome *out, char *err)
+
+{
     memset(out, 0, sizeof *out);
     out->status = -1;
     if (mkdir_p(spec->tmpdir, err) == -1)
@@ -445,7 +391,7 @@ int job_run(const struct job_spec *spec, struct job_outcome *out, char *err)
     supervise(spec, pid, out, &main_done);
     if (!main_done)
         kill(-pid, SIGKILL);
-    int left = kill_descendants(pid, &out->status, &main_done);
+    int left = kill_tree(pid, &out->status, &main_done);
     out->leftovers = main_done && !out->timed_out && !out->log_capped ? left : 0;
     if (!main_done)
         waitpid(pid, &out->status, 0);
@@ -508,25 +454,27 @@ static int probe(const char *sandbox, int allow, const char *work, char *msg)
     return rc;
 }
 
-int job_use_sandbox(const char *sandbox, int allow, const char *work, char *err)
+const struct job_runner *job_sandboxed(const char *sandbox, int allow, const char *work,
+                                       int *degraded, char *err)
 {
+    static struct job_runner runner = { .run = run_sandboxed };
     char msg[ERRLEN];
+    runner.sandbox = sandbox;
+    *degraded = 0;
     int rc = probe(sandbox, 0, work, msg);
-    if (rc == 0) {
-        sandbox_bin = sandbox;
-        return 0;
-    }
+    if (rc == 0)
+        return &runner;
     if (!allow) {
         snprintf(err, ERRLEN, "the sandbox cannot isolate the jobs: %.300s\n(fix it as it says, "
-                 "or run with --allow-no-isolation (serial, NO ISOLATION) or --no-isolation)",
-                 msg);
-        return -1;
+                 "or run with --allow-no-isolation (degraded mode: serial, NO ISOLATION) or "
+                 "--no-isolation)", msg);
+        return NULL;
     }
     if (probe(sandbox, 1, work, msg) != 1) {
         snprintf(err, ERRLEN, "the sandbox does not run: %.300s", msg);
-        return -1;
+        return NULL;
     }
-    sandbox_bin = sandbox;
-    sandbox_allow = 1;
-    return 1;
+    runner.allow = 1;
+    *degraded = 1;
+    return &runner;
 }

@@ -10,10 +10,15 @@
  * is a child subreaper (job_init_worker), so orphans come back to it, and /proc says
  * which processes descend from it.
  *
- * With job_use_sandbox(), job_run() runs the command inside grader/sandbox/sandbox
- * instead (namespaces, a read-only view of ro_dirs minus hide, rw_dir writable, uid
- * 61000+slot, cgroup limits); the sandbox's verdict file replaces the wait status and
- * the grader's own deadline and tree kill stay as a backstop around it.
+ * Two runners implement it, chosen by the caller, never by a global switch:
+ *   job_local()      the command directly (the stage's build: trusted instructor code;
+ *                    and every job with --no-isolation);
+ *   job_sandboxed()  the command inside grader/sandbox/sandbox (namespaces, a read-only
+ *                    view of ro_dirs minus hide, rw_dir writable, uid 61000+slot, cgroup
+ *                    limits; without namespaces, degraded mode): the sandbox process is
+ *                    itself run by the local runner, which keeps a backstop deadline and
+ *                    the tree kill around it, and the sandbox's verdict file
+ *                    (sandbox/src/verdict_file.h) replaces the wait status.
  */
 #ifndef GRADER_JOB_H
 #define GRADER_JOB_H
@@ -51,21 +56,28 @@ struct job_outcome {
     long long limit_at_ms; /* CLOCK_MONOTONIC ms when the sandbox saw a limit; 0: none */
 };
 
-/* Run every later job inside SANDBOX (grader/sandbox/sandbox); ALLOW: with
- * namespaces refused, run unconfined (--allow-no-isolation). Probes the sandbox once
- * in a directory it makes under WORK;
- * -1 (with ERR saying how to fix it) when it cannot isolate and ALLOW is 0; 1 when it
- * runs without isolation (ALLOW), 0 when isolated. */
-int job_use_sandbox(const char *sandbox, int allow, const char *work, char *err);
+struct job_runner;
 
-/* 1 when jobs run in the sandbox (the caller then runs the test binary directly). */
-int job_isolated(void);
+/* The local runner (trusted commands only). */
+const struct job_runner *job_local(void);
+
+/* A runner through SANDBOX (grader/sandbox/sandbox), probed once on /bin/true in a new
+ * directory under WORK. ALLOW: where namespaces are refused, run in the sandbox's
+ * degraded mode (--allow-no-isolation). Returns NULL with ERR saying how to fix it when
+ * it cannot isolate and ALLOW is 0 (or it does not run); *DEGRADED = 1 when jobs will run
+ * without namespaces. */
+const struct job_runner *job_sandboxed(const char *sandbox, int allow, const char *work,
+                                       int *degraded, char *err);
+
+/* 1 when R runs jobs in the sandbox (the caller then runs the test binary directly). */
+int job_runner_isolated(const struct job_runner *r);
 
 /* Call once in a process that will run jobs: become a child subreaper. */
 int job_init_worker(char *err);
 
-/* Run SPEC to its end; -1 (with ERR) only if the command could not be started. */
-int job_run(const struct job_spec *spec, struct job_outcome *out, char *err);
+/* Run SPEC to its end with R; -1 (with ERR) only if the command could not be started. */
+int job_run(const struct job_runner *r, const struct job_spec *spec, struct job_outcome *out,
+            char *err);
 
 /* PID is a sub-worker (itself a subreaper running its own jobs) that job_run() must
  * leave alone when it kills what a job left behind; 0: none. */

@@ -32,6 +32,7 @@ struct options {
     char *own_workdir;           /* the work directory we made (removed at the end) */
     int no_isolation, allow_no_isolation;
     int jobs, tl_jobs, timeout, regrade, no_merge, merge_only, autolab, keep, quiet, prepare;
+    int timings;
     struct discover_opts d;
 };
 
@@ -81,6 +82,7 @@ static void usage(FILE *f)
           "      --allow-no-isolation  if the sandbox cannot isolate, grade serially\n"
           "                        without it, with a NO ISOLATION warning in each report\n"
           "      --sandbox PATH    the sandbox (grader/sandbox/sandbox; $GRADER_SANDBOX)\n"
+          "      --timings         print where the wall time went (per exercise and step)\n"
           "  -q, --quiet           no progress output\n", f);
 }
 
@@ -105,7 +107,8 @@ static int parse_options(int argc, char **argv, struct options *o)
         { "id", 1, 0, 7 }, { "id-regex", 1, 0, 8 }, { "autolab", 0, 0, 9 },
         { "workdir", 1, 0, 10 }, { "keep", 0, 0, 11 }, { "prepare", 0, 0, 12 },
         { "time-scale", 1, 0, 13 }, { "no-isolation", 0, 0, 14 },
-        { "allow-no-isolation", 0, 0, 15 }, { "sandbox", 1, 0, 16 }, { 0, 0, 0, 0 } };
+        { "allow-no-isolation", 0, 0, 15 }, { "sandbox", 1, 0, 16 }, { "timings", 0, 0, 17 },
+        { 0, 0, 0, 0 } };
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     *o = (struct options){ .out = "grades", .jobs = cpus > 0 ? (int)cpus : 1, .timeout = 240 };
     int c, bad = 0;
@@ -134,6 +137,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         case 14: o->no_isolation = 1; break;
         case 15: o->allow_no_isolation = 1; break;
         case 16: o->sandbox = optarg; break;
+        case 17: o->timings = 1; break;
         default: bad = 1;
         }
     }
@@ -191,19 +195,26 @@ static int find_sandbox(struct options *o, char *err)
     return 0;
 }
 
-/* Probe the sandbox; -1 when it cannot isolate and --allow-no-isolation was not given. */
-static int setup_isolation(struct options *o, const char *work, char *err)
+/* The runner of every job: the sandbox (probed), or the local one with --no-isolation.
+ * -1 when the sandbox cannot isolate and --allow-no-isolation was not given. */
+static int setup_isolation(struct run *r, char *err)
 {
-    if (o->no_isolation)
+    if (r->o.no_isolation) {
+        r->g.runner = job_local();
         return 0;
-    int rc = job_use_sandbox(o->sandbox_path, o->allow_no_isolation, work, err);
-    if (rc == 1) {
+    }
+    int degraded;
+    r->g.runner = job_sandboxed(r->o.sandbox_path, r->o.allow_no_isolation, r->g.jobs,
+                                &degraded, err);
+    if (!r->g.runner)
+        return -1;
+    if (degraded) {
         fprintf(stderr, "grader: WARNING: NO ISOLATION: namespaces are unavailable; grading "
                 "serially (-j 1), each job as a uid of its own with limits; every report "
                 "says so\n");
-        o->jobs = 1;
+        r->o.jobs = 1;
     }
-    return rc == -1 ? -1 : 0;    /* path stays in use */
+    return 0;
 }
 
 /* As root, the slot uids must traverse every directory above DIR: name the first
@@ -475,7 +486,7 @@ static int grade_run(struct run *r, int argc, char **argv, char *err)
         return 2;
     if (r->o.prepare)
         return 0;
-    if (setup_isolation(&r->o, r->g.jobs, err) == -1)
+    if (setup_isolation(r, err) == -1)
         return 2;
     mark_skipped(r);
     order_jobs(r);
@@ -485,7 +496,7 @@ static int grade_run(struct run *r, int argc, char **argv, char *err)
         fprintf(stderr, "grader: interrupted; the submissions not finished are not graded\n");
         return 130;
     }
-    if (!r->o.no_merge && merge_outputs(r->o.out, err) == -1) {
+    if (!r->o.no_merge && merge_outputs(r->o.out, r->o.timings, err) == -1) {
         fprintf(stderr, "grader: %s\n", err);
         r->failures++;
     }
@@ -503,7 +514,7 @@ int main(int argc, char **argv)
      * the grades and the instructor's files away from the slots' uids. */
     umask(077);
     if (r.o.merge_only) {
-        int n = merge_outputs(r.o.out, err);
+        int n = merge_outputs(r.o.out, r.o.timings, err);
         if (n == -1)
             fprintf(stderr, "grader: %s\n", err);
         return n == -1;

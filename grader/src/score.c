@@ -2,23 +2,11 @@
  * score.c: from a job directory to a scored exercise (see score.h).
  */
 #include "score.h"
+#include "jobrec.h"
 #include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-struct step {
-    int seen, rc, timed_out, capped, leftovers;
-    double secs;
-    long long limit_at;               /* when the sandbox saw a limit (monotonic ms) */
-    char verdict[16], message[256];   /* the sandbox's, when isolated */
-};
-
-struct status {
-    int notsubmitted;
-    struct buf missing, errors, warnings, memskip;
-    struct step build, tests, memcheck;
-};
 
 void unescape_field(char *s)
 {
@@ -33,58 +21,11 @@ void unescape_field(char *s)
     *o = '\0';
 }
 
-static void parse_step(const char *rest, struct step *st)
+/* A step that ran to completion with status 0. */
+static int step_ok(const struct job_record *st, enum job_step s)
 {
-    st->seen = sscanf(rest, "%d %d %d %d %lf", &st->rc, &st->timed_out, &st->capped,
-                      &st->leftovers, &st->secs) == 5;
-}
-
-/* "verdict STEP STATUS MESSAGE": the sandbox's word on a step. */
-static void parse_verdict(const char *rest, struct status *st)
-{
-    struct step *s = strncmp(rest, "build ", 6) == 0 ? &st->build
-                   : strncmp(rest, "tests ", 6) == 0 ? &st->tests
-                   : strncmp(rest, "memcheck ", 9) == 0 ? &st->memcheck : NULL;
-    const char *p = s ? strchr(rest, ' ') + 1 : NULL;
-    const char *msg = p ? strchr(p, ' ') : NULL;
-    if (!msg)
-        return;
-    snprintf(s->verdict, sizeof s->verdict, "%.*s", (int)(msg - p), p);
-    snprintf(s->message, sizeof s->message, "%s", msg + 1);
-}
-
-static void read_status(const char *jd, struct status *st)
-{
-    char *path = xasprintf("%s/status", jd);
-    char *text = read_text(path, 1 << 16, NULL);
-    char *save = NULL;
-    memset(st, 0, sizeof *st);
-    for (char *l = text ? strtok_r(text, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save)) {
-        if (strcmp(l, "notsubmitted") == 0)
-            st->notsubmitted = 1;
-        else if (strncmp(l, "missing ", 8) == 0)
-            buf_printf(&st->missing, "%s\n", l + 8);
-        else if (strncmp(l, "error ", 6) == 0)
-            buf_printf(&st->errors, "%s\n", l + 6);
-        else if (strncmp(l, "build ", 6) == 0)
-            parse_step(l + 6, &st->build);
-        else if (strncmp(l, "tests ", 6) == 0)
-            parse_step(l + 6, &st->tests);
-        else if (strncmp(l, "memcheck ", 9) == 0)
-            parse_step(l + 9, &st->memcheck);
-        else if (strncmp(l, "verdict ", 8) == 0)
-            parse_verdict(l + 8, st);
-        else if (strncmp(l, "memskip ", 8) == 0)
-            buf_puts(&st->memskip, l + 8);
-        else if (strncmp(l, "limitat tests ", 14) == 0)
-            st->tests.limit_at = atoll(l + 14);
-        else if (strncmp(l, "warning ", 8) == 0 && !st->warnings.len)
-            buf_printf(&st->warnings, "%s\n", l + 8);
-    }
-    if (!text)
-        buf_puts(&st->errors, "the grader's worker left no status (it died)\n");
-    free(text);
-    free(path);
+    const struct job_outcome *o = &st->step[s];
+    return st->ran[s] && jobrec_exit_code(o) == 0 && !o->timed_out && !o->log_capped;
 }
 
 static char *read_log(const char *jd, const char *name, size_t max)
@@ -161,6 +102,7 @@ static void read_results(const char *jd, struct ex_result *r, struct buf *note)
     }
     if (conflicts)
         buf_printf(note, "%d test(s) had forged results: they count as failed.\n", conflicts);
+    r->forged = conflicts > 0;
 }
 
 /* Every test failed with the same reason (nothing ran). */
@@ -205,9 +147,10 @@ static const char *scenario_block(const char *log, int index, size_t *len)
 /* Did memcheck/NAME pass? Its own scenario when memcheck.txt names one, else the whole
  * `make memcheck` run. WHY gets the valgrind excerpt on failure. */
 static int memcheck_verdict(const struct exercise *ex, const char *name, const char *log,
-                            const struct step *st, char **why)
+                            const struct job_record *rec, char **why)
 {
-    int whole = st->seen && st->rc == 0 && !st->timed_out && !st->capped;
+    const struct job_outcome *st = &rec->step[STEP_MEMCHECK];
+    int whole = step_ok(rec, STEP_MEMCHECK);
     for (int k = 0; k < ex->nscenarios; k++) {
         size_t len;
         const char *b = strcmp(ex->scenarios[k], name) == 0 ? scenario_block(log, k, &len) : NULL;
@@ -229,9 +172,8 @@ static int memcheck_verdict(const struct exercise *ex, const char *name, const c
     return whole;
 }
 
-static void score_memcheck(const char *jd, const struct status *sts, struct ex_result *r)
+static void score_memcheck(const char *jd, const struct job_record *sts, struct ex_result *r)
 {
-    const struct step *st = &sts->memcheck;
     char *log = read_log(jd, "memcheck.log", 1 << 20);
     for (int i = 0; i < r->ex->nrubric; i++) {
         struct test_result *t = &r->tests[i];
@@ -245,7 +187,7 @@ static void score_memcheck(const char *jd, const struct status *sts, struct ex_r
             continue;
         }
         char *why = NULL;
-        t->passed = memcheck_verdict(r->ex, t->r->test, log, st, &why);
+        t->passed = memcheck_verdict(r->ex, t->r->test, log, sts, &why);
         snprintf(t->status, sizeof t->status, "%s", t->passed ? "PASS" : "MEMCHECK");
         free(t->message);
         t->message = t->passed ? xstrdup("") : why;
@@ -269,13 +211,13 @@ static int was_running(const struct test_result *t, long long at)
 
 /* The tests that were running when a limit fired or the run was stopped, as
  * "`a`, `b`" (empty if the runner wrote no times); each gets a line saying so. */
-static char *running_tests(struct ex_result *r, const struct step *st, const char *what)
+static char *running_tests(struct ex_result *r, const struct job_outcome *st, const char *what)
 {
     struct buf names = { 0 };
     buf_add(&names, "", 0);
     for (int i = 0; i < r->ex->nrubric; i++) {
         struct test_result *t = &r->tests[i];
-        if (t->r->memcheck || !was_running(t, st->limit_at))
+        if (t->r->memcheck || !was_running(t, st->limit_at_ms))
             continue;
         buf_printf(&names, "%s`%s`", names.len ? ", " : "", t->r->test);
         char *m = xasprintf("%s, while this test was running.\n%s", what, t->message);
@@ -285,11 +227,14 @@ static char *running_tests(struct ex_result *r, const struct step *st, const cha
     return names.s;
 }
 
-static void note_tests(const char *jd, const struct step *st, struct ex_result *r,
+static void note_tests(const char *jd, const struct job_record *rec, struct ex_result *r,
                        struct buf *note)
 {
+    const struct job_outcome *st = &rec->step[STEP_TESTS];
     char *log = read_log(jd, "tests.log", 1 << 16);
-    int limit = st->verdict[0] && strcmp(st->verdict, "ok") != 0 && strcmp(st->verdict, "exit") != 0;
+    const char *verdict = st->vstatus;
+    int rc = jobrec_exit_code(st);
+    int limit = verdict[0] && strcmp(verdict, "ok") != 0 && strcmp(verdict, "exit") != 0;
     char *what = limit ? xasprintf("Sandbox: %s", st->message)
                        : xstrdup("The grader's time limit stopped the test run");
     char *names = limit || st->timed_out ? running_tests(r, st, what) : xstrdup("");
@@ -297,30 +242,31 @@ static void note_tests(const char *jd, const struct step *st, struct ex_result *
         buf_printf(note, "%s, while %s %s running.\n", what, names,
                    strchr(names, ',') ? "were" : "was");
     free(what), free(names);
+    r->limit = limit || st->timed_out || st->log_capped;
     if (limit)
         buf_printf(note, "The test run %s: %s. Tests without a result count as failed.\n",
-                   strcmp(st->verdict, "signal") == 0 ? "crashed"
-                   : strcmp(st->verdict, "memory") == 0 || strcmp(st->verdict, "pids") == 0
+                   strcmp(verdict, "signal") == 0 ? "crashed"
+                   : strcmp(verdict, "memory") == 0 || strcmp(verdict, "pids") == 0
                        ? "hit a limit of the sandbox" : "was stopped by the sandbox",
                    st->message);
     else if (st->timed_out)
         buf_printf(note, "The test run was stopped at the grader's time limit (%.0f s): tests "
                    "without a result count as failed.\n", st->secs);
-    else if (st->capped)
+    else if (st->log_capped)
         buf_puts(note, "The test run printed too much and was stopped.\n");
     else if (strstr(log, "was stopped after"))
         buf_puts(note, "The test run was stopped at its time limit: tests without a result "
                  "count as failed.\n");
-    else if (!st->seen || (st->rc != 0 && strcmp(st->verdict, "exit") != 0))
+    else if (!rec->ran[STEP_TESTS] || (rc != 0 && strcmp(verdict, "exit") != 0))
         buf_printf(note, "The test run failed (%s exited with status %d):\n%s",
-                   st->verdict[0] ? "the test runner" : "make", st->rc, log);
+                   verdict[0] ? "the test runner" : "make", rc, log);
     if (st->leftovers)
         buf_printf(note, "%d process(es) were still running after the tests and were killed.\n",
                    st->leftovers);
     free(log);
 }
 
-static void classify(const char *jd, const struct status *st, struct ex_result *r,
+static void classify(const char *jd, const struct job_record *st, struct ex_result *r,
                      struct buf *note)
 {
     if (st->notsubmitted) {
@@ -329,19 +275,21 @@ static void classify(const char *jd, const struct status *st, struct ex_result *
     } else if (st->missing.len) {
         r->state = EX_MISSING;
         buf_printf(note, "missing file(s), see STUDENT_FILES\n%s", st->missing.s);
-    } else if (st->errors.len && !st->build.seen) {
+    } else if (st->errors.len && !st->ran[STEP_BUILD]) {
         r->state = EX_ERROR;
         buf_printf(note, "the grader could not grade this exercise\n%s", st->errors.s);
-    } else if (!st->build.seen || st->build.rc != 0 || st->build.timed_out) {
+    } else if (!st->ran[STEP_BUILD] || jobrec_exit_code(&st->step[STEP_BUILD]) != 0 ||
+               st->step[STEP_BUILD].timed_out) {
+        const struct job_outcome *b = &st->step[STEP_BUILD];
         r->state = EX_BUILD_FAILED;
         buf_printf(note, "the programs do not build (make %s): see the compiler's output\n",
-                   st->build.timed_out ? "ran out of time" : "failed");
-        if (st->build.verdict[0] && strcmp(st->build.verdict, "exit") != 0)
-            buf_printf(note, "The build was stopped by the sandbox: %s.\n", st->build.message);
+                   b->timed_out ? "ran out of time" : "failed");
+        if (b->vstatus[0] && strcmp(b->vstatus, "exit") != 0)
+            buf_printf(note, "The build was stopped by the sandbox: %s.\n", b->message);
     } else {
         r->state = EX_GRADED;
         read_results(jd, r, note);
-        note_tests(jd, &st->tests, r, note);
+        note_tests(jd, st, r, note);
         if (r->ex->has_memcheck)
             score_memcheck(jd, st, r);
     }
@@ -366,28 +314,33 @@ int score_exercise(const char *jd, const struct exercise *ex, struct ex_result *
     init_tests(r);
     struct buf note = { 0 };
     buf_add(&note, "", 0);
-    struct status st = { 0 };
+    struct job_record st = { 0 };
     if (ex->broken) {
         r->state = EX_BROKEN;
         buf_puts(&note, "the instructor's tree does not build this exercise: not graded\n");
     } else {
-        read_status(jd, &st);
+        if (jobrec_read(jd, &st) == -1)
+            buf_puts(&st.errors, "the grader's worker left no status (it died)\n");
         if (st.warnings.len)
             buf_puts(&note, st.warnings.s);
+        for (int k = 0; k < NSTEPS; k++)
+            r->no_isolation |= st.ran[k] && st.step[k].no_isolation;
         char *log = read_log(jd, "build.log", 1 << 20), *answers = xasprintf("%s/ANSWERS.md", jd);
         r->warnings = count_warnings(log);
         r->build_log = excerpt(log, 40, 4000);
         r->answers = read_text(answers, 1 << 18, NULL);
         free(log), free(answers);
         classify(jd, &st, r, &note);
-        r->secs = st.build.secs + st.tests.secs + st.memcheck.secs;
+        r->secs = st.step[STEP_BUILD].secs + st.step[STEP_TESTS].secs + st.step[STEP_MEMCHECK].secs;
+        for (int k = 0; k < NSTEPS; k++)
+            r->step_secs[k] = st.ran[k] ? st.step[k].secs : 0;
     }
     if (r->state != EX_GRADED)
         fail_all(r, "NOTRUN", note.s);
     for (int i = 0; i < ex->nrubric; i++)
         r->score += r->tests[i].passed ? ex->rubric[i].points : 0;
     r->note = note.s;
-    buf_free(&st.missing), buf_free(&st.errors), buf_free(&st.warnings), buf_free(&st.memskip);
+    jobrec_free(&st);
     return 0;
 }
 

@@ -38,6 +38,10 @@ struct ex_result {
     char *answers;     /* ANSWERS.md as submitted, or NULL */
     struct test_result *tests;  /* one per rubric line */
     double secs;
+    double step_secs[3];  /* build, tests, memcheck (wall seconds; 0: not run) */
+    int no_isolation;  /* a step ran without namespaces (degraded mode) */
+    int limit;         /* a sandbox limit fired in the test run, or it was stopped */
+    int forged;        /* some tests had forged records (CONFLICT) */
 };
 
 int score_exercise(const char *jobdir, const struct exercise *ex, struct ex_result *out);

@@ -57,7 +57,7 @@ static int stage_make(const char *stage, const char *name, const char *impl, con
     struct job_spec spec = { .argv = argv, .cwd = stage, .log = log, .tmpdir = tmp,
                              .deadline_s = 300, .log_cap = 8 << 20 };
     struct job_outcome out;
-    int ok = job_run(&spec, &out, err) == 0 && out.status == 0;
+    int ok = job_run(job_local(), &spec, &out, err) == 0 && out.status == 0;
     if (!ok) {
         fprintf(stderr, "grader: warning: %s: the instructor's %s does not build (%s); "
                 "this exercise is not graded. See %s\n", name, impl ? "reference" : "tests",
