@@ -4,6 +4,7 @@
  * machines copied into one directory.
  */
 #include "merge.h"
+#include "gradefile.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -28,11 +29,18 @@ struct test_stat {
     int passed, count;
 };
 
+/* Where an exercise's jobs spent their wall time (grade.tsv's TIMES). */
+struct ex_time {
+    int jobs;
+    double sum[3], max[3];     /* build, tests, memcheck */
+};
+
 struct class {
     struct student *st;
     int nst;
     char *ex[MAXEX];
     double ex_max[MAXEX];
+    struct ex_time time[MAXEX];
     int nex;
     struct test_stat *tests;
     int ntests;
@@ -63,44 +71,29 @@ static void count_test(struct class *c, const char *ex, const char *test, int pa
     c->tests[i].count++;
 }
 
-/* One grade.tsv line; F holds its tab-separated fields. */
-static void merge_line(struct class *c, struct student *s, char **f, int n)
-{
-    if (n >= 2 && strcmp(f[0], "id") == 0)
-        s->id = xstrdup(f[1]);
-    else if (n >= 4 && strcmp(f[0], "exercise") == 0) {
-        int i = ex_index(c, f[1], atof(f[3]));
-        if (i >= 0) {
-            s->ex_score[i] = atof(f[2]);
-            s->has[i] = 1;
-        }
-    } else if (n >= 6 && strcmp(f[0], "test") == 0)
-        count_test(c, f[1], f[2], strcmp(f[5], "PASS") == 0);
-    else if (n >= 3 && strcmp(f[0], "total") == 0) {
-        s->total = atof(f[1]);
-        s->max = atof(f[2]);
-    }
-}
-
+/* One student's grade.tsv (gradefile.h reads it) into the class. */
 static int read_grade(struct class *c, const char *path)
 {
-    char *text = read_text(path, 8 << 20, NULL), *save = NULL;
-    if (!text)
+    struct grade g;
+    if (gradefile_read(path, &g) == -1)
         return 0;
-    struct student s = { 0 };
-    for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-        char *f[8];
-        int n = 0;
-        for (char *p = l; p && n < 8; n++) {
-            f[n] = p;
-            if ((p = strchr(p, '\t')))
-                *p++ = '\0';
+    struct student s = { .id = xstrdup(g.id), .total = g.total, .max = g.max };
+    for (int k = 0; k < g.nex; k++) {
+        int i = ex_index(c, g.ex[k].name, g.ex[k].max);
+        if (i >= 0) {
+            s.ex_score[i] = g.ex[k].score;
+            s.has[i] = 1;
+            c->time[i].jobs++;
+            for (int t = 0; t < 3; t++) {
+                c->time[i].sum[t] += g.ex[k].secs[t];
+                if (g.ex[k].secs[t] > c->time[i].max[t])
+                    c->time[i].max[t] = g.ex[k].secs[t];
+            }
         }
-        merge_line(c, &s, f, n);
     }
-    free(text);
-    if (!s.id)
-        return 0;
+    for (int k = 0; k < g.ntests; k++)
+        count_test(c, g.tests[k].ex, g.tests[k].test, strcmp(g.tests[k].status, "PASS") == 0);
+    gradefile_free(&g);
     c->st = xrealloc(c->st, (size_t)(c->nst + 1) * sizeof s);
     c->st[c->nst++] = s;
     return 1;
@@ -197,6 +190,31 @@ static void bar(struct buf *b, double frac, int width)
         buf_add(b, i < n ? "#" : " ", 1);
 }
 
+/* "Where the time went": per exercise, the mean and longest wall seconds of each step.
+ * The test run and the memory check overlap (the memory check runs beside the tests). */
+static void timings(struct buf *b, const struct class *c)
+{
+    static const char *const steps[] = { "build", "tests", "memcheck" };
+    double all = 0;
+    buf_puts(b, "Where the time went (wall seconds per job: mean / longest)\n");
+    buf_printf(b, "  %-24s %5s", "exercise", "jobs");
+    for (int t = 0; t < 3; t++)
+        buf_printf(b, "  %15s", steps[t]);
+    buf_puts(b, "\n");
+    for (int i = 0; i < c->nex; i++) {
+        const struct ex_time *e = &c->time[i];
+        buf_printf(b, "  %-24s %5d", c->ex[i], e->jobs);
+        for (int t = 0; t < 3; t++) {
+            char cell[32];
+            snprintf(cell, sizeof cell, "%.1f / %.1f", e->jobs ? e->sum[t] / e->jobs : 0, e->max[t]);
+            buf_printf(b, "  %15s", cell);
+            all += e->sum[t];
+        }
+        buf_puts(b, "\n");
+    }
+    buf_printf(b, "  total of every step of every job: %.0f s\n", all);
+}
+
 static char *summary_txt(const struct class *c)
 {
     struct buf b = { 0 };
@@ -222,6 +240,8 @@ static char *summary_txt(const struct class *c)
         bar(&b, r, 30);
         buf_printf(&b, "| %d/%d\n", t->passed, t->count);
     }
+    buf_puts(&b, "\n");
+    timings(&b, c);
     return b.s;
 }
 
@@ -303,7 +323,7 @@ static int put(const char *outdir, const char *name, char *text, char *err)
     return rc;
 }
 
-int merge_outputs(const char *outdir, char *err)
+int merge_outputs(const char *outdir, int print_timings, char *err)
 {
     struct class c = { 0 };
     struct dirent **ents;
@@ -330,5 +350,11 @@ int merge_outputs(const char *outdir, char *err)
         put(outdir, "summary.txt", summary_txt(&c), err) == -1)
         return -1;
     plot(&c, outdir);
+    if (print_timings) {
+        struct buf b = { 0 };
+        timings(&b, &c);
+        fputs(b.s, stderr);
+        buf_free(&b);
+    }
     return c.nst;
 }

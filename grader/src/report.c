@@ -3,6 +3,7 @@
  * (see report.h).
  */
 #include "report.h"
+#include "gradefile.h"
 #include "json.h"
 #include "util.h"
 
@@ -217,22 +218,41 @@ static char *results_json(const struct submission *s, const struct ex_result *r,
     return b.s;
 }
 
+/* The first line of the exercise's note that is not the NO ISOLATION warning. */
+static char *note_head(const struct ex_result *r)
+{
+    const char *p = r->note ? r->note : "";
+    if (strncmp(p, "NO ISOLATION", 12) == 0 && strchr(p, '\n'))
+        p = strchr(p, '\n') + 1;
+    return xasprintf("%.*s", (int)strcspn(p, "\n"), p);
+}
+
 static char *grade_tsv(const struct submission *s, const struct ex_result *r, int nex)
 {
-    struct buf b = { 0 };
-    double max, got = total_score(r, nex, &max);
-    buf_printf(&b, "# grade.tsv: written by the grader, read by grader --merge\nid\t%s\n", s->id);
+    struct grade g = { .id = s->id };
+    g.total = total_score(r, nex, &g.max);
     for (int i = 0; i < nex; i++) {
-        buf_printf(&b, "exercise\t%s\t%s\t%s\t%s\t%d\n", r[i].ex->name, fmt_points(r[i].score),
-                   fmt_points(r[i].ex->max), state_names[r[i].state], r[i].warnings);
+        char *note = note_head(&r[i]);
+        struct grade_ex e = { .name = (char *)r[i].ex->name, .score = r[i].score,
+                              .max = r[i].ex->max, .state = (char *)state_names[r[i].state],
+                              .warnings = r[i].warnings, .note = note,
+                              .flags = (r[i].no_isolation ? GF_NOISO : 0) |
+                                       (r[i].limit ? GF_LIMIT : 0) | (r[i].forged ? GF_FORGED : 0),
+                              .secs = { r[i].step_secs[0], r[i].step_secs[1], r[i].step_secs[2] } };
+        grade_add_ex(&g, &e);
+        free(note);
         for (int k = 0; k < r[i].ex->nrubric; k++) {
             const struct test_result *t = &r[i].tests[k];
-            buf_printf(&b, "test\t%s\t%s\t%s\t%s\t%s\n", r[i].ex->name, t->r->test,
-                       fmt_points(t->passed ? t->r->points : 0), fmt_points(t->r->points), t->status);
+            struct grade_test gt = { .ex = (char *)r[i].ex->name, .test = (char *)t->r->test,
+                                     .points = t->passed ? t->r->points : 0,
+                                     .max = t->r->points, .status = (char *)t->status };
+            grade_add_test(&g, &gt);
         }
     }
-    buf_printf(&b, "total\t%s\t%s\n", fmt_points(got), fmt_points(max));
-    return b.s;
+    char *text = gradefile_format(&g);
+    g.id = NULL;    /* not ours */
+    gradefile_free(&g);
+    return text;
 }
 
 char *autolab_line(const struct ex_result *r, int nex)
