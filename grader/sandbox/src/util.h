@@ -43,7 +43,8 @@ void sleep_ms(int ms);
 int write_all(int fd, const void *buf, size_t len);
 
 /* SIGKILL and reap every child of this process, repeatedly (a subreaper gets the orphans
- * back, so this reaches daemonized grandchildren). Returns how many were killed. */
+ * back, so this reaches daemonized grandchildren): testlib/proctree.c's pt_kill_tree.
+ * Returns how many live processes were killed. */
 int kill_descendants(int rounds);
 
 /* Reap every exited child without blocking. */
