@@ -2,6 +2,7 @@
  * verdict.c: deciding and writing the verdict of a run (see verdict.h).
  */
 #include "verdict.h"
+#include "verdict_file.h"
 #include "util.h"
 
 #include <errno.h>
@@ -133,43 +134,17 @@ void verdict_warn(struct verdict *v, const char *text)
     snprintf(v->warning + n, sizeof v->warning - n, "%s%s", n ? "; " : "", text);
 }
 
-/* S as a JSON string body (quotes, backslashes and control characters escaped). */
-static void json_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            fprintf(f, "\\%c", ch);
-        else if (ch < 0x20)
-            fprintf(f, "\\u%04x", ch);
-        else
-            fputc(ch, f);
-    }
-    fputc('"', f);
-}
-
 int verdict_write(const struct verdict *v, const char *path)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
-    if (!f) {
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    fprintf(f, "{\"status\":\"%s\",\"limit\":\"%s\",\"exit_code\":%d,\"signal\":%d,"
-               "\"wall_ms\":%lld,\"cpu_ms\":%lld,\"mem_peak_bytes\":%lld,\"pids_peak\":%lld,"
-               "\"output_bytes\":%lld,\"disk_bytes\":%lld,\"limit_at_ms\":%lld,\"leftovers\":%d,"
-               "\"isolation\":\"%s\",\"message\":",
-            v->status, v->limit, v->exit_code, v->signal, v->wall_ms, v->cpu_ms, v->mem_peak,
-            v->pids_peak, v->out_bytes, v->disk_bytes, v->limit_at_ms, v->leftovers,
-            v->isolated ? "full" : "NO ISOLATION");
-    json_string(f, v->message);
-    fputs(",\"warning\":", f);
-    json_string(f, v->warning);
-    fputs("}\n", f);
-    return fclose(f) == 0 ? 0 : -1;
+    struct verdict_record r = { .exit_code = v->exit_code, .signal = v->signal,
+        .wall_ms = v->wall_ms, .cpu_ms = v->cpu_ms, .mem_peak = v->mem_peak,
+        .pids_peak = v->pids_peak, .out_bytes = v->out_bytes, .disk_bytes = v->disk_bytes,
+        .limit_at_ms = v->limit_at_ms, .leftovers = v->leftovers, .isolated = v->isolated };
+    snprintf(r.status, sizeof r.status, "%s", v->status);
+    snprintf(r.limit, sizeof r.limit, "%s", v->limit);
+    snprintf(r.message, sizeof r.message, "%s", v->message);
+    snprintf(r.warning, sizeof r.warning, "%s", v->warning);
+    return verdict_file_write(path, &r);
 }
 
 int verdict_exit_status(const struct verdict *v)

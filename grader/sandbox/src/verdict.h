@@ -38,7 +38,7 @@ void verdict_error(struct verdict *v, const char *message);
 /* Add to the verdict's warning (joined with "; "). */
 void verdict_warn(struct verdict *v, const char *text);
 
-/* Write the JSON line to PATH (0, or -1 with errno). */
+/* Write the verdict file (verdict_file.h) to PATH (0, or -1 with errno). */
 int verdict_write(const struct verdict *v, const char *path);
 
 /* The sandbox's exit status for this verdict (see usage()). */
