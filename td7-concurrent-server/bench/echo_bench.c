@@ -6,10 +6,14 @@
  * histogram, errors, its own CPU use), so that run-bench can tell whether the generator
  * itself was the bottleneck. Three modes:
  *
- *   echo_bench [-c CONNS] [-t THREADS] [-d SECS] [-w SECS] [-s SIZE] [-P] HOST PORT
+ *   echo_bench [-c CONNS] [-I IDLE] [-t THREADS] [-d SECS] [-w SECS] [-s SIZE] [-P] HOST PORT
  *       persistent connections: each sends a SIZE-byte line (newline included), waits
  *       for the whole reply, checks it, sends the next one. Each thread runs its own
- *       epoll loop over its share of the connections.
+ *       epoll loop over its share of the connections (default: one thread per CPU this
+ *       process may run on, see taskset). -I first opens IDLE more connections, has each
+ *       answered once, and holds them open, silent, during the run: the idle-heavy
+ *       scenario. Connections the server closes unanswered (select beyond FD_SETSIZE)
+ *       are "refused": counted apart from errors, and the run is then not made.
  *   echo_bench -C [-c CONCURRENCY] ... HOST PORT
  *       connection per request: connect, one line, read the reply, close with
  *       SO_LINGER {1,0} (an RST: no TIME_WAIT to exhaust the ephemeral ports).
@@ -22,12 +26,15 @@
  * Load modes: the measured interval (-d, 2 s) starts after a warm-up (-w, 0.2 s), and in
  * persistent mode only once every connection has had a first reply (at most -T, 10 s).
  * -g PGID also reports the CPU use of the server's process group over that interval
- * (from /proc, reaped children included), next to the generator's own.
+ * (from /proc, reaped children included), next to the generator's own: cpu_pct (100 =
+ * one core) and cpu_share_pct, the share of the CPUs it was given (cpus=, from its
+ * affinity mask), above which run-bench calls a run generator-bound.
  *
  * Replies are checked: byte for byte by default, as a permutation of the line with -P
  * (shake mode). Exit status: 0, 1 if anything failed (errors > 0 or, idle, not held),
- * 2 for a usage error.
+ * 2 for a usage error, 3 when the server refused connections (refused= in the line).
  */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT: the CPUs given (taskset) */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -36,6 +43,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -55,6 +63,9 @@
 #define MAX_THREADS 64
 #define MAX_REPORTED_ERRORS 5
 #define CONNECT_BATCH 256
+/* Load connections are registered once, edge-triggered: no epoll_ctl per request, and no
+ * second look at a drained socket (a level-triggered entry is re-checked at every wait). */
+#define LOAD_EVENTS (EPOLLIN | EPOLLOUT | EPOLLET)
 #define STALL_S 1.5            /* > the 1 s SYN retransmission of a full backlog */
 /* Latency histogram: log-linear, 32 sub-buckets per power of two (3% resolution), ns. */
 #define SUB_BITS 5
@@ -66,8 +77,8 @@ enum state { ST_FREE, ST_CONNECTING, ST_SENDING, ST_RECEIVING, ST_DEAD };
 
 struct options {
     enum mode mode;
-    long conns;
-    int threads;
+    long conns, idle;          /* active connections; idle ones held during the run */
+    int threads;               /* 0: one per CPU given */
     double duration, warmup, timeout;
     size_t size;
     int perm;
@@ -92,10 +103,12 @@ struct worker {
     size_t nconns;
     uint64_t hist[HIST_SIZE];
     uint64_t requests, errors;
+    uint64_t refused;          /* idle connections the server closed unanswered */
+    int rst;                   /* close with an RST (no TIME_WAIT) */
 };
 
 static struct options opt = {
-    .mode = MODE_ECHO, .conns = 1, .threads = 1, .duration = 2.0, .warmup = 0.2,
+    .mode = MODE_ECHO, .conns = 1, .threads = 0, .duration = 2.0, .warmup = 0.2,
     .timeout = 10.0, .size = 64, .perm = 0,
 };
 static struct sockaddr_storage srv_addr;
@@ -103,6 +116,7 @@ static socklen_t srv_len;
 static atomic_int phase;            /* 0 warmup, 1 measuring, 2 stop */
 static atomic_long ready_conns;     /* persistent connections with a first reply */
 static atomic_long dead_conns;      /* persistent connections lost */
+static atomic_long refused_conns;   /* closed by the server before their first reply */
 static atomic_int reported_errors;
 static volatile sig_atomic_t got_signal;
 
@@ -124,7 +138,7 @@ static void usage(const char *why)
 {
     if (why)
         fprintf(stderr, PROG ": %s; ", why);
-    fprintf(stderr, "usage: " PROG " [-C | -i] [-c CONNS] [-t THREADS] [-d SECS] [-w SECS]"
+    fprintf(stderr, "usage: " PROG " [-C | -i] [-c CONNS] [-I IDLE] [-t THREADS] [-d SECS] [-w SECS]"
                     " [-s SIZE] [-T SECS] [-P] [-g PGID] HOST PORT\n");
     exit(2);
 }
@@ -266,6 +280,16 @@ static double hist_max(const uint64_t *h)
 
 /* ============================== options, address, limits ============================== */
 
+/* The CPUs this process may run on (its affinity mask: taskset), at least 1. */
+static int cpus_given(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) < 0)
+        return 1;
+    int n = CPU_COUNT(&set);
+    return n > 0 ? n : 1;
+}
+
 static double parse_num(const char *s, const char *name, double min, double max)
 {
     char *end;
@@ -282,11 +306,12 @@ static double parse_num(const char *s, const char *name, double min, double max)
 static void parse_options(int argc, char **argv)
 {
     int c;
-    while ((c = getopt(argc, argv, "Cic:t:d:w:s:T:Pg:")) != -1) {
+    while ((c = getopt(argc, argv, "Cic:I:t:d:w:s:T:Pg:")) != -1) {
         switch (c) {
         case 'C': opt.mode = MODE_CONNECT; break;
         case 'i': opt.mode = MODE_IDLE; break;
         case 'c': opt.conns = (long)parse_num(optarg, "connection count", 1, 1000000); break;
+        case 'I': opt.idle = (long)parse_num(optarg, "idle connection count", 0, 1000000); break;
         case 't': opt.threads = (int)parse_num(optarg, "thread count", 1, MAX_THREADS); break;
         case 'd': opt.duration = parse_num(optarg, "duration", 0.01, 3600); break;
         case 'w': opt.warmup = parse_num(optarg, "warmup", 0, 3600); break;
@@ -301,6 +326,10 @@ static void parse_options(int argc, char **argv)
         usage("expected HOST PORT");
     opt.host = argv[optind];
     opt.port = argv[optind + 1];
+    if (opt.idle && opt.mode != MODE_ECHO)
+        usage("-I goes with persistent connections only");
+    if (opt.threads == 0)
+        opt.threads = cpus_given() < MAX_THREADS ? cpus_given() : MAX_THREADS;
     if (opt.threads > opt.conns)
         opt.threads = (int)opt.conns;
 }
@@ -457,6 +486,18 @@ static void conn_fail(struct worker *w, struct conn *c, const char *what, int er
     }
 }
 
+/* The server closed c before answering it (select beyond FD_SETSIZE): not an error of
+ * the server, a limit of its model; the run is reported as refused. */
+static void refuse(struct worker *w, struct conn *c)
+{
+    (void)w;
+    close(c->fd);
+    c->fd = -1;
+    c->state = ST_DEAD;
+    atomic_fetch_add(&refused_conns, 1);
+    atomic_fetch_add(&dead_conns, 1);
+}
+
 /* Start the next request on c; c is connected. */
 static void start_request(struct worker *w, struct conn *c, unsigned id)
 {
@@ -468,9 +509,7 @@ static void start_request(struct worker *w, struct conn *c, unsigned id)
     if (rc < 0) {
         conn_fail(w, c, "write", errno);
     } else if (rc == 1) {
-        c->state = ST_SENDING;
-        if (ep_set(w->ep, EPOLL_CTL_MOD, c, EPOLLIN | EPOLLOUT) < 0)
-            conn_fail(w, c, "epoll_ctl", errno);
+        c->state = ST_SENDING;     /* EPOLLOUT (edge-triggered) says when to go on */
     } else {
         c->state = ST_RECEIVING;
     }
@@ -499,7 +538,7 @@ static void start_connection(struct worker *w, struct conn *c, unsigned id)
         return;
     }
     c->state = rc == 0 ? ST_RECEIVING : ST_CONNECTING;
-    if (ep_set(w->ep, EPOLL_CTL_ADD, c, rc == 0 ? EPOLLIN : EPOLLIN | EPOLLOUT) < 0)
+    if (ep_set(w->ep, EPOLL_CTL_ADD, c, LOAD_EVENTS) < 0)
         conn_fail(w, c, "epoll_ctl", errno);
 }
 
@@ -543,8 +582,6 @@ static void on_writable(struct worker *w, struct conn *c)
         conn_fail(w, c, "write", errno);
     } else if (rc == 0) {
         c->state = ST_RECEIVING;
-        if (ep_set(w->ep, EPOLL_CTL_MOD, c, EPOLLIN) < 0)
-            conn_fail(w, c, "epoll_ctl", errno);
     }
 }
 
@@ -553,6 +590,8 @@ static void on_readable(struct worker *w, struct conn *c, unsigned id, int measu
     int rc = recv_rest(c);
     if (rc == -1)
         conn_fail(w, c, "read", errno);
+    else if (rc == -2 && !c->replied && opt.mode == MODE_ECHO)
+        refuse(w, c);
     else if (rc == -2)
         conn_fail(w, c, "server closed the connection", 0);
     else if (rc == 0 && c->sent < opt.size)
@@ -596,7 +635,7 @@ static void open_persistent(struct worker *w)
         }
         c->state = ST_CONNECTING;
         c->sent = c->got = 0;
-        if (ep_set(w->ep, EPOLL_CTL_ADD, c, EPOLLIN | EPOLLOUT) < 0)
+        if (ep_set(w->ep, EPOLL_CTL_ADD, c, LOAD_EVENTS) < 0)
             conn_fail(w, c, "epoll_ctl", errno);
     }
 }
@@ -656,7 +695,7 @@ static void close_conns(struct worker *w)
 {
     for (size_t i = 0; i < w->nconns; i++)
         if (w->conns[i].fd >= 0) {
-            if (opt.mode == MODE_CONNECT)
+            if (opt.mode == MODE_CONNECT || w->rst)
                 close_rst(w->conns[i].fd);
             else
                 close(w->conns[i].fd);
@@ -695,6 +734,7 @@ static double wait_ready(void)
 static void report_load(struct worker *ws, double secs, double cpu, double srv_cpu,
                         double setup)
 {
+    int cpus = cpus_given();
     static uint64_t hist[HIST_SIZE];
     uint64_t requests = 0, errors = 0;
     for (int t = 0; t < opt.threads; t++) {
@@ -706,19 +746,53 @@ static void report_load(struct worker *ws, double secs, double cpu, double srv_c
     long alive = opt.mode == MODE_CONNECT ? opt.conns : opt.conns - atomic_load(&dead_conns);
     printf(PROG " mode=%s conns=%ld threads=%d size=%zu secs=%.3f requests=%llu rps=%.0f"
            " p50_us=%.1f p90_us=%.1f p99_us=%.1f max_us=%.1f errors=%llu alive=%ld served=%ld"
-           " setup_s=%.3f cpu_pct=%.1f server_cpu_pct=%.1f\n",
+           " setup_s=%.3f cpu_pct=%.1f server_cpu_pct=%.1f idle=%ld refused=%ld cpus=%d"
+           " cpu_share_pct=%.1f\n",
            opt.mode == MODE_CONNECT ? "connect" : "echo", opt.conns, opt.threads, opt.size,
            secs, (unsigned long long)requests, (double)requests / secs,
            hist_percentile(hist, requests, 50) / 1e3, hist_percentile(hist, requests, 90) / 1e3,
            hist_percentile(hist, requests, 99) / 1e3, hist_max(hist) / 1e3,
            (unsigned long long)errors, alive, atomic_load(&ready_conns), setup, 100.0 * cpu / secs,
-           opt.pgid ? 100.0 * srv_cpu / secs : -1.0);
+           opt.pgid ? 100.0 * srv_cpu / secs : -1.0, opt.idle, atomic_load(&refused_conns), cpus,
+           100.0 * cpu / secs / cpus);
     fflush(stdout);
+}
+
+static long open_idle(struct worker *w);
+static long ping_all(struct worker *w, double timeout_s);
+
+/* -I: open the idle connections, have each answered once. 0: all answered; 3: the server
+ * refused some (the line says how many; the run is not made); 1: errors. */
+static int hold_idle(struct worker *iw)
+{
+    *iw = (struct worker){ .ep = epoll_create1(EPOLL_CLOEXEC), .rst = 1 };
+    if (iw->ep < 0)
+        die("epoll_create1: %s", strerror(errno));
+    alloc_conns(iw, (size_t)opt.idle);
+    uint64_t t0 = now_ns();
+    long opened = open_idle(iw);
+    long answered = opened == opt.idle ? ping_all(iw, opt.timeout) : 0;
+    if (answered == opt.idle)
+        return 0;
+    printf(PROG " mode=echo conns=%ld idle=%ld opened=%ld answered=%ld refused=%llu"
+           " errors=%llu setup_s=%.3f\n", opt.conns, opt.idle, opened, answered,
+           (unsigned long long)iw->refused, (unsigned long long)iw->errors,
+           (double)(now_ns() - t0) / 1e9);
+    fflush(stdout);
+    return iw->errors ? 1 : 3;
 }
 
 static int run_load(void)
 {
     static struct worker ws[MAX_THREADS];
+    struct worker iw = { .ep = -1 };
+    if (opt.idle) {
+        int rc = hold_idle(&iw);
+        if (rc) {
+            close_conns(&iw);
+            return rc;
+        }
+    }
     for (int t = 0; t < opt.threads; t++) {
         size_t share = (size_t)(opt.conns / opt.threads + (t < opt.conns % opt.threads));
         alloc_conns(&ws[t], share);
@@ -750,6 +824,10 @@ static int run_load(void)
         failed |= ws[t].errors > 0 || ws[t].requests == 0;
         close_conns(&ws[t]);
     }
+    if (opt.idle)
+        close_conns(&iw);
+    if (!failed && atomic_load(&refused_conns))
+        return 3;
     return failed;
 }
 
@@ -822,7 +900,10 @@ static long ping_all(struct worker *w, double timeout_s)
             continue;
         c->sent = c->got = 0;
         if (send_rest(c) != 0) {
-            conn_error(&w->errors, "write (idle connection)", errno);
+            if (errno == EPIPE || errno == ECONNRESET)
+                w->refused++;
+            else
+                conn_error(&w->errors, "write (idle connection)", errno);
             continue;
         }
         ep_set(w->ep, EPOLL_CTL_ADD, c, EPOLLIN);
@@ -841,6 +922,8 @@ static long ping_all(struct worker *w, double timeout_s)
             pending--;
             if (rc == 0 && reply_ok(c))
                 answered++;
+            else if (rc == -2 || (rc == -1 && errno == ECONNRESET))
+                w->refused++;          /* closed unanswered: the server's limit */
             else
                 conn_error(&w->errors, "idle connection: bad or no reply", rc == -1 ? errno : 0);
         }

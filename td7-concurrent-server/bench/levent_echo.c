@@ -1,7 +1,7 @@
 /*
  * levent_echo.c: the libevent peer of td7's `make bench`: a line echo server written the
  * idiomatic libevent 2.1 way (evconnlistener + one bufferevent per client), the yardstick
- * for shake_server's epoll model (goal: epoll >= 1.2x this server).
+ * for shake_server's epoll model (goal: epoll >= 1.3x this server).
  *
  *   levent_echo [-p PORT] [-b BACKLOG]
  *
