@@ -40,54 +40,15 @@ static int load_files(const char *path, struct exercise *ex, char *err)
     return 0;
 }
 
-static int parse_rubric_line(char *line, struct rubric_line *r)
-{
-    char *f[4] = { 0 };
-    int n = 0;
-    for (char *p = line; n < 4; n++) {
-        f[n] = p;
-        p = strchr(p, '\t');
-        if (!p)
-            break;
-        *p++ = '\0';
-    }
-    if (!f[1] || !*trim(f[0]))
-        return -1;
-    char *end;
-    r->test = xstrdup(trim(f[0]));
-    r->points = strtod(f[1], &end);
-    r->hidden = f[2] && strcmp(trim(f[2]), "hidden") == 0;
-    r->memcheck = strncmp(r->test, "memcheck/", 9) == 0;
-    r->hint = xstrdup(f[3] ? trim(f[3]) : "");
-    return end == f[1] || r->points < 0 ? -1 : 0;
-}
-
 int load_rubric(const char *path, struct exercise *ex, char *err)
 {
-    char *text = read_text(path, 1 << 20, NULL);
-    if (!text) {
-        snprintf(err, ERRLEN, "cannot read %s", path);
+    if (tl_rubric_read(path, &ex->rub, err, ERRLEN) == -1)
         return -1;
-    }
-    int lineno = 0, rc = 0;
-    char *save = NULL;
-    for (char *l = strtok_r(text, "\n", &save); l && rc == 0; l = strtok_r(NULL, "\n", &save)) {
-        lineno++;
-        if (l[0] == '#' || !*trim(l))
-            continue;
-        struct rubric_line r = { 0 };
-        if (parse_rubric_line(l, &r) == -1) {
-            snprintf(err, ERRLEN, "%s: line %d is not TEST<TAB>POINTS<TAB>...", path, lineno);
-            rc = -1;
-            break;
-        }
-        ex->rubric = xrealloc(ex->rubric, (size_t)(ex->nrubric + 1) * sizeof r);
-        ex->rubric[ex->nrubric++] = r;
-        ex->max += r.points;
-        ex->has_memcheck |= r.memcheck;
-    }
-    free(text);
-    return rc;
+    ex->rubric = ex->rub.line;
+    ex->nrubric = ex->rub.n;
+    ex->max = ex->rub.max;
+    ex->has_memcheck = ex->rub.has_memcheck;
+    return 0;
 }
 
 /* "# requires: TEST TEST...": the tests the memory check waits for (see grade.c). */

@@ -6,21 +6,16 @@
 #ifndef GRADER_EXERCISE_H
 #define GRADER_EXERCISE_H
 
-struct rubric_line {
-    char *test;      /* SUITE/TEST, or memcheck/NAME */
-    double points;
-    int hidden;      /* visibility "hidden": ships only with the instructor tree */
-    int memcheck;    /* scored from `make memcheck`, not from the test results */
-    char *hint;
-};
+#include "tl_score.h"     /* the rubric's one reader, and the scorer (testlib/) */
 
 struct exercise {
     char *name;             /* td1-signals */
     char **files;           /* STUDENT_FILES, ANSWERS.md excluded */
     int nfiles;
-    struct rubric_line *rubric;
-    int nrubric;
-    double max;
+    struct tl_rubric rub;   /* rubric.tsv, read by testlib/tl_score.c */
+    struct tl_rubric_line *rubric;   /* = rub.line */
+    int nrubric;            /* = rub.n */
+    double max;             /* = rub.max */
     int has_memcheck;
     char **scenarios;       /* memcheck.txt: the memcheck/NAME of each scenario, or "" */
     int nscenarios;
@@ -34,7 +29,7 @@ struct exercise {
 int load_exercises(const char *tree, const char *only, struct exercise **out, int *n,
                    char *err);
 
-/* Read a rubric file (TEST <TAB> POINTS <TAB> visible|hidden <TAB> HINT). */
+/* Read EX's rubric file (testlib/tl_score.h says its format). */
 int load_rubric(const char *path, struct exercise *ex, char *err);
 
 #endif

@@ -8,19 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void unescape_field(char *s)
-{
-    char *o = s;
-    for (; *s; s++) {
-        if (*s == '\\' && s[1]) {
-            s++;
-            *o++ = *s == 'n' ? '\n' : *s == 't' ? '\t' : *s;
-        } else
-            *o++ = *s;
-    }
-    *o = '\0';
-}
-
 /* A step that ran to completion with status 0. */
 static int step_ok(const struct job_record *st, enum job_step s)
 {
@@ -52,54 +39,27 @@ static int rubric_index(const struct exercise *ex, const char *name)
     return -1;
 }
 
-/* One results.tsv record; a failure replaces an earlier PASS, never the reverse. */
-static void apply_record(struct ex_result *r, char *line)
-{
-    char *status = strchr(line, '\t');
-    if (!status)
-        return;
-    *status++ = '\0';
-    char *msg = strchr(status, '\t');
-    if (msg)
-        *msg++ = '\0';
-    int i = rubric_index(r->ex, line);
-    if (i < 0 || strlen(status) >= sizeof r->tests[i].status)
-        return;
-    struct test_result *t = &r->tests[i];
-    if (strcmp(status, "START") == 0 || strcmp(status, "END") == 0) {
-        *(status[0] == 'S' ? &t->start_ms : &t->end_ms) = msg ? atoll(msg) : 0;
-        return;
-    }
-    int pass = strcmp(status, "PASS") == 0;
-    if (t->records++ > 0 && (pass || !t->passed))
-        return;
-    snprintf(t->status, sizeof t->status, "%s", status);
-    t->passed = pass;
-    free(t->message);
-    t->message = xstrdup(msg ? msg : "");
-    unescape_field(t->message);
-}
-
-/* Tests with several records fail: the report hook writes one per test. */
+/* The test records, scored by testlib/tl_score.c (the scorer of `make check`). */
 static void read_results(const char *jd, struct ex_result *r, struct buf *note)
 {
-    char *text = read_log(jd, "results.tsv", 8 << 20);
-    char *save = NULL;
+    char *path = xasprintf("%s/results.tsv", jd);
+    struct tl_scored *s;
+    tl_score(&r->ex->rub, path, &s, NULL);
     int conflicts = 0;
-    for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-        apply_record(r, l);
-    free(text);
     for (int i = 0; i < r->ex->nrubric; i++) {
         struct test_result *t = &r->tests[i];
-        if (t->records < 2)
+        if (t->r->memcheck)
             continue;
-        conflicts++;
-        t->passed = 0;
-        snprintf(t->status, sizeof t->status, "CONFLICT");
+        snprintf(t->status, sizeof t->status, "%s", s[i].status);
+        t->passed = s[i].passed;
+        t->records = s[i].records;
+        t->start_ms = s[i].start_ms, t->end_ms = s[i].end_ms;
         free(t->message);
-        t->message = xasprintf("%d results were recorded for this test, which runs once: the "
-                               "results channel was tampered with (counted as failed)", t->records);
+        t->message = xstrdup(s[i].message);
+        conflicts += strcmp(s[i].status, "CONFLICT") == 0;
     }
+    tl_scored_free(s, r->ex->nrubric);
+    free(path);
     if (conflicts)
         buf_printf(note, "%d test(s) had forged results: they count as failed.\n", conflicts);
     r->forged = conflicts > 0;

@@ -1,8 +1,8 @@
 /*
  * score.h: read what a worker left in its job directory (status, logs, results.tsv from
- * the report hook) and score it with the rubric. A rubric test without a record fails;
- * a record that is not PASS fails; a test with several records (the report hook writes
- * exactly one: the others were forged) fails.
+ * the report hook) and score it with the rubric: the test records through
+ * testlib/tl_score.c (the scorer `make check` uses too: a rubric test without a record
+ * fails; a record that is not PASS fails; several records (forged) fail).
  * memcheck/NAME lines pass when `make memcheck` exited 0.
  */
 #ifndef GRADER_SCORE_H
@@ -20,7 +20,7 @@ enum ex_state {
 };
 
 struct test_result {
-    const struct rubric_line *r;
+    const struct tl_rubric_line *r;
     int passed;
     int records;       /* results.tsv records for it: more than one means tampering */
     char status[16];   /* PASS FAIL CRASH TIMEOUT MISSING MEMCHECK NOTRUN CONFLICT */
@@ -49,8 +49,5 @@ void free_ex_result(struct ex_result *r);
 
 /* Did rubric test NAME pass in JOBDIR/results.tsv (by the same reading as the score)? */
 int score_test_passed(const char *jobdir, const struct exercise *ex, const char *name);
-
-/* Unescape a results.tsv message field (\\n \\t \\\\) in place. */
-void unescape_field(char *s);
 
 #endif
