@@ -12,6 +12,8 @@
 #include "progress.h"
 #include "report.h"
 #include "score.h"
+#include "similarity.h"
+#include "classreport.h"
 #include "stage.h"
 #include "util.h"
 
@@ -28,6 +30,8 @@
 struct options {
     const char *out, *tree, *only, *workdir;
     const char *time_scale, *sandbox;
+    const char *similar_to;      /* --similar-to: prior terms' submissions */
+    int sim_threshold;
     char *sandbox_path;          /* the sandbox in use (NULL: --no-isolation) */
     char *own_workdir;           /* the work directory we made (removed at the end) */
     int no_isolation, allow_no_isolation;
@@ -38,6 +42,7 @@ struct options {
 
 struct run {
     struct options o;
+    char *tree;
     struct exercise *ex;
     int nex;
     struct submission *subs;
@@ -56,7 +61,7 @@ static void on_stop(int sig)
 
 static void usage(FILE *f)
 {
-    fputs("usage: grader [options] SUBMISSION...   (directory, .tar, .tar.gz, .tgz, .zip,\n"
+    fprintf(f, "usage: grader [options] SUBMISSION...   (directory, .tar, .tar.gz, .tgz, .zip,\n"
           "                                          or a folder of them: an LMS export)\n"
           "       grader --merge -o OUTDIR         (gradebook and summary from OUTDIR/*/)\n"
           "  -o, --output DIR      reports go to DIR/<id>/, class files to DIR (grades)\n"
@@ -67,7 +72,10 @@ static void usage(FILE *f)
           "  -t, --timeout SECS    wall-clock limit of one exercise's test run (240)\n"
           "      --regrade         grade again submissions that already have results.json\n"
           "      --no-merge        do not build gradebook.csv and the summary\n"
-          "      --merge           only build gradebook.csv and the summary\n"
+          "      --merge           only build the class files (gradebook, summary, report)\n"
+          "      --similarity-threshold PCT  list pairs of submissions at least PCT%% similar\n"
+          "                        in similarity.csv and the report (%d; 101: none)\n"
+          "      --similar-to DIR  also compare with prior terms' submissions in DIR\n"
           "      --lms             directories given are LMS exports (one entry per student)\n"
           "      --single          each argument is one submission\n"
           "      --id ID           the id of the (single) submission\n"
@@ -83,7 +91,7 @@ static void usage(FILE *f)
           "                        without it, with a NO ISOLATION warning in each report\n"
           "      --sandbox PATH    the sandbox (grader/sandbox/sandbox; $GRADER_SANDBOX)\n"
           "      --timings         print where the wall time went (per exercise and step)\n"
-          "  -q, --quiet           no progress output\n", f);
+          "  -q, --quiet           no progress output\n", SIM_DEFAULT_THRESHOLD);
 }
 
 static int parse_int(const char *s, int min, int *out)
@@ -107,10 +115,12 @@ static int parse_options(int argc, char **argv, struct options *o)
         { "id", 1, 0, 7 }, { "id-regex", 1, 0, 8 }, { "autolab", 0, 0, 9 },
         { "workdir", 1, 0, 10 }, { "keep", 0, 0, 11 }, { "prepare", 0, 0, 12 },
         { "time-scale", 1, 0, 13 }, { "no-isolation", 0, 0, 14 },
-        { "allow-no-isolation", 0, 0, 15 }, { "sandbox", 1, 0, 16 }, { "timings", 0, 0, 17 },
+        { "allow-no-isolation", 0, 0, 15 }, { "sandbox", 1, 0, 16 },
+        { "similarity-threshold", 1, 0, 17 }, { "similar-to", 1, 0, 18 }, { "timings", 0, 0, 19 },
         { 0, 0, 0, 0 } };
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    *o = (struct options){ .out = "grades", .jobs = cpus > 0 ? (int)cpus : 1, .timeout = 240 };
+    *o = (struct options){ .out = "grades", .jobs = cpus > 0 ? (int)cpus : 1, .timeout = 240,
+                           .sim_threshold = SIM_DEFAULT_THRESHOLD };
     int c, bad = 0;
     while (!bad && (c = getopt_long(argc, argv, "o:T:e:j:t:qh", longs, NULL)) != -1) {
         switch (c) {
@@ -137,7 +147,9 @@ static int parse_options(int argc, char **argv, struct options *o)
         case 14: o->no_isolation = 1; break;
         case 15: o->allow_no_isolation = 1; break;
         case 16: o->sandbox = optarg; break;
-        case 17: o->timings = 1; break;
+        case 17: bad = parse_int(optarg, 0, &o->sim_threshold) || o->sim_threshold > 101; break;
+        case 18: o->similar_to = optarg; break;
+        case 19: o->timings = 1; break;
         default: bad = 1;
         }
     }
@@ -304,7 +316,8 @@ static void finish_submission(struct run *r, struct submission *s)
         score_exercise(jd, &r->ex[k], &res[k]);
         free(jd);
     }
-    if (write_reports(r->o.out, s, res, r->nex, err) == -1) {
+    if (similarity_keep(r->o.out, s->id, s->base, r->ex, r->nex, err) == -1 ||
+        write_reports(r->o.out, s, res, r->nex, err) == -1) {
         fprintf(stderr, "grader: %s: %s\n", s->id, err);
         r->failures++;
     }
@@ -448,7 +461,7 @@ static void mark_skipped(struct run *r)
 
 static int setup(struct run *r, int argc, char **argv, char *err)
 {
-    char *tree = r->o.tree ? absolute(r->o.tree) : default_tree();
+    char *tree = r->tree = r->o.tree ? absolute(r->o.tree) : default_tree();
     char *mk = xasprintf("%s/mk/exercise.mk", tree);
     int ok = is_file(mk);
     free(mk);
@@ -478,6 +491,28 @@ static int setup(struct run *r, int argc, char **argv, char *err)
     return stage_prepare(tree, stage, r->ex, r->nex, err);
 }
 
+/* The class files from every OUTDIR/<id>/: gradebook and summary (merge.c), then code
+ * similarity (similarity.c) and the class report (classreport.c), by every grading run
+ * and by --merge. Without the tree's exercises (--merge, tree unreadable) the report has
+ * no hints and no similarity; a similarity failure (no sim_c) is a warning. */
+static int class_files(struct run *r, char *err)
+{
+    if (merge_outputs(r->o.out, r->o.timings, err) == -1)
+        return -1;
+    struct sim_result sim = { 0 };
+    char serr[ERRLEN];
+    int have_sim = r->nex > 0 && similarity_run(r->o.out, r->tree, r->ex, r->nex, r->o.similar_to,
+                                                r->o.sim_threshold, &sim, serr) == 0;
+    if (r->nex > 0 && !have_sim)
+        fprintf(stderr, "grader: warning: no similarity check: %s\n", serr);
+    else if (have_sim && !r->o.quiet)
+        fprintf(stderr, "grader: similarity: %d pair(s) compared, %d at or above %d%%, in %.1f s\n",
+                sim.compared, sim.npairs, sim.threshold, sim.secs);
+    int rc = class_report(r->o.out, r->ex, r->nex, have_sim ? &sim : NULL, err);
+    similarity_free(&sim);
+    return rc;
+}
+
 /* Everything after the options: 0, 1 (some submission could not be reported), 2 (ERR
  * says why: nothing graded), 130 (interrupted). */
 static int grade_run(struct run *r, int argc, char **argv, char *err)
@@ -496,7 +531,7 @@ static int grade_run(struct run *r, int argc, char **argv, char *err)
         fprintf(stderr, "grader: interrupted; the submissions not finished are not graded\n");
         return 130;
     }
-    if (!r->o.no_merge && merge_outputs(r->o.out, r->o.timings, err) == -1) {
+    if (!r->o.no_merge && class_files(r, err) == -1) {
         fprintf(stderr, "grader: %s\n", err);
         r->failures++;
     }
@@ -514,10 +549,15 @@ int main(int argc, char **argv)
      * the grades and the instructor's files away from the slots' uids. */
     umask(077);
     if (r.o.merge_only) {
-        int n = merge_outputs(r.o.out, r.o.timings, err);
-        if (n == -1)
+        r.tree = r.o.tree ? absolute(r.o.tree) : default_tree();
+        if (load_exercises(r.tree, r.o.only, &r.ex, &r.nex, err) == -1) {
+            fprintf(stderr, "grader: warning: %s: the report has no hints, no similarity\n", err);
+            r.nex = 0;
+        }
+        int rc = class_files(&r, err);
+        if (rc == -1)
             fprintf(stderr, "grader: %s\n", err);
-        return n == -1;
+        return rc == -1;
     }
     if (find_sandbox(&r.o, err) == -1) {
         fprintf(stderr, "grader: %s\n", err);

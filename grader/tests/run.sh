@@ -424,12 +424,66 @@ test_records() {
   same "records: verdict, job status and grade.tsv round-trip ($(tail -n 1 "$B/records.log"))" "$rc" 0
 }
 
+# ---------- 13. the class report and code similarity: a planted class per exercise ----------
+# plant.py: the reference; a renamed, recommented, reordered, reformatted copy; a copy with
+# one function rewritten; an independent solution; two untouched skeletons.
+test_similarity() {
+  S=$B/sim O=$B/out13 exs="td1-signals td4-pipes td7-concurrent-server"
+  rm -rf "$S" && mkdir -p "$S/tree" || return
+  for part in mk tools testlib $exs; do
+    (cd "$wb" && tar --exclude=build -cf - "$part") | (cd "$S/tree" && tar -xf -) || return
+  done
+  python3 "$here/tests/plant.py" "$S/tree" "$S/class" $exs || { nok "similarity: plant.py failed"; return; }
+  gs() { "$G" -T "$S/tree" --workdir "$S/work" "$@"; }
+  gs -j 2 -o "$O" --lms "$S/class" > "$B/sim.err" 2>&1
+  same "similarity: the planted class is graded (6 submissions x td1, td4, td7)" "$?" 0
+  check "similarity: the grader printed the step's own time" grep -q "^grader: similarity: .* in [0-9.]* s" "$B/sim.err"
+  sed -n 's/^grader: similarity: /       similarity step: /p' "$B/sim.err"
+  pairs() { awk -F, -v e="$1" 'NR > 1 && $1 == e { print $2 "~" $3 }' "$O/similarity.csv" | sort | tr '\n' ' '; }
+  for ex in $exs; do
+    same "similarity $ex: flagged pairs are reference, renamed and rewrite, nothing else" \
+      "$(pairs $ex)" "reference~renamed reference~rewrite renamed~rewrite "
+  done
+  check "similarity: the kept code is the student's files as submitted" \
+    cmp "$S/class/renamed/td4-pipes/pipe_sum.c" "$O/renamed/code/td4-pipes/pipe_sum.c"
+  check "similarity.csv header" sh -c "head -n 1 '$O/similarity.csv' | grep -q '^exercise,a,b,similarity_a,similarity_b,tokens'"
+  check "index.html: the flagged pairs with sim_c's side-by-side runs" sh -c \
+    "grep -q 'td1-signals: reference and renamed' '$O/index.html' && grep -q 'reference.c: line [0-9]*-[0-9]*  *|renamed.c: line' '$O/index.html'"
+  check "index.html: similarity is evidence, never a verdict" grep -q "never a verdict" "$O/index.html"
+  check "index.html: every student links to their feedback.html" sh -c \
+    "for id in reference renamed rewrite independent skeleton1 skeleton2; do grep -q \"href=\\\"\$id/feedback.html\\\"\" '$O/index.html' || exit 1; done"
+  check "index.html: the plot is embedded" grep -q 'src="data:image/png;base64,' "$O/index.html"
+  check "index.html: hints beside the pass rates" grep -q "$(awk -F'\t' 'NR == 2 { print substr($4, 1, 30) }' "$S/tree/td4-pipes/rubric.tsv")" "$O/index.html"
+  out=$("$here/tests/check-report.sh" "$O/index.html" "$O"/*/feedback.html 2>&1)
+  same "class report and every feedback.html pass the headless-Chromium check" "$?" 0
+  echo "$out" | grep -v '^ok' | sed 's/^/       /'
+  # Every pair, below the threshold too: the measured similarities.
+  rm -rf "$B/out13all" && cp -R "$O" "$B/out13all" && gs -q --merge -o "$B/out13all" --similarity-threshold 0 2>/dev/null
+  echo "       measured (exercise,a,b,a%,b%,tokens; every pair not listed scored 0/0):"
+  tr -d '\r' < "$B/out13all/similarity.csv" | awk -F, 'NR > 1 && $4 + $5 > 0' | sed 's/^/         /'
+  same "similarity: two untouched skeletons score 0 with each other" \
+    "$(tr -d '\r' < "$B/out13all/similarity.csv" | awk -F, '$2 == "skeleton1" && $3 == "skeleton2" { print $4 + $5 }' | sort -u)" 0
+  # Prior terms: compared with this class, never with each other.
+  mkdir -p "$S/prior" && cp -R "$S/class/renamed" "$S/prior/lastyear1" && cp -R "$S/class/renamed" "$S/prior/lastyear2" &&
+    (cd "$S/prior" && tar -czf lastyear3.tar.gz -C "$S/class" rewrite && rm -rf "$S/prior/lastyear2/td7-concurrent-server")
+  gs -q --merge -o "$O" --similar-to "$S/prior" 2>/dev/null
+  same "--similar-to: the prior copies are flagged with this class's reference" \
+    "$(pairs td1-signals | tr ' ' '\n' | grep '^reference~prior' | tr '\n' ' ')" \
+    "reference~prior:lastyear1 reference~prior:lastyear2 reference~prior:lastyear3 "
+  same "--similar-to: ... and never with each other" "$(grep -c ',prior:[^,]*,prior:' "$O/similarity.csv")" 0
+  # The reasons a submission was not graded fully (batch1's broken and missing).
+  if [ -f "$B/out1/grade.tsv" ] || [ -d "$B/out1/broken" ]; then
+    check "index.html lists first what was not graded fully, with the reason" sh -c \
+      "grep -A12 'id=\"attention\"' '$B/out1/index.html' | grep -q 'build failed' && grep -A12 'id=\"attention\"' '$B/out1/index.html' | grep -q 'missing files'"
+  fi
+}
+
 # ---------- run ----------
 if ! make_tree || ! cp "$here/grader" "$B/grader" || ! make_subs; then
   echo "run.sh: cannot build the test tree in $B" >&2
   exit 1
 fi
-for t in ${GRADER_TESTS:-records batch1 buggy formats parallel gradescope autolab workcopy deadline hostile degraded firstrun archives}; do
+for t in ${GRADER_TESTS:-records batch1 buggy formats parallel gradescope autolab workcopy deadline hostile degraded firstrun archives similarity}; do
   "test_$t"
 done
 echo "grader tests took $(( $(date +%s) - start )) s"
