@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#define MAX_PAIR_ROWS 300   /* similar pairs in the page's table (the CSV has them all) */
+
 /* The page's style: plain, readable on screen and on paper (no colour carries meaning
  * alone: states are written out). */
 static const char css[] =
@@ -384,11 +386,19 @@ static void section_similarity(struct buf *b, const struct sim_result *sim)
                "Took %.1f s.</p>\n", sim->compared, sim->npairs, sim->threshold, sim->secs);
     if (sim->npairs == 0)
         return;
+    int rows = sim->npairs < MAX_PAIR_ROWS ? sim->npairs : MAX_PAIR_ROWS;
+    if (rows < sim->npairs || sim->npairs > SIM_LISTINGS)
+        buf_printf(b, "<p>Below: the first %d pairs, the matched code of the first %d; "
+                   "similarity.csv lists all %d.</p>\n", rows,
+                   sim->npairs < SIM_LISTINGS ? sim->npairs : SIM_LISTINGS, sim->npairs);
     buf_puts(b, "<table><thead><tr><th>#</th><th>Exercise</th><th>A</th><th>B</th><th>A%</th>"
              "<th>B%</th><th>Tokens</th></tr></thead><tbody>\n");
-    for (int i = 0; i < sim->npairs; i++) {
+    for (int i = 0; i < rows; i++) {
         const struct sim_pair *p = &sim->pairs[i];
-        buf_printf(b, "<tr><td><a href=\"#pair-%d\">%d</a></td><td>", i + 1, i + 1);
+        if (p->runs)
+            buf_printf(b, "<tr><td><a href=\"#pair-%d\">%d</a></td><td>", i + 1, i + 1);
+        else
+            buf_printf(b, "<tr><td>%d</td><td>", i + 1);
         esc(b, p->ex);
         buf_puts(b, "</td><td>");
         esc(b, p->a);
@@ -398,7 +408,7 @@ static void section_similarity(struct buf *b, const struct sim_result *sim)
                    p->pa, p->pb, p->tokens);
     }
     buf_puts(b, "</tbody></table>\n");
-    for (int i = 0; i < sim->npairs; i++) {
+    for (int i = 0; i < sim->npairs && sim->pairs[i].runs; i++) {
         const struct sim_pair *p = &sim->pairs[i];
         buf_printf(b, "<details id=\"pair-%d\"><summary>%d. ", i + 1, i + 1);
         esc(b, p->ex);

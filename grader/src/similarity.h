@@ -26,12 +26,16 @@
 
 /* Default --similarity-threshold (percent); see similarity.c for why. */
 #define SIM_DEFAULT_THRESHOLD 50
+/* The most similar pairs whose matched code is listed (a class that shares one leaked
+ * solution has hundreds of pairs: the CSV lists them all, the report the first ones). */
+#define SIM_LISTINGS 40
 
 struct sim_pair {
     char *ex, *a, *b;          /* exercise; ids (b may be "prior:ID") */
     int pa, pb;                /* percentages: a's code found in b, b's found in a */
     int tokens;                /* tokens in the matched runs */
-    char *runs;                /* sim_c's own side-by-side listing of the runs */
+    char *runs;                /* sim_c's own side-by-side listing of the runs (the
+                                  first SIM_LISTINGS pairs; NULL for the others) */
 };
 
 struct sim_result {
