@@ -1,6 +1,7 @@
 # Makefile: the workbook's top level. Every target runs over every exercise.
 #   make             build every exercise's programs (the student's files)
 #   make check       run every exercise's tests on the student's files, then a score table
+#                    (failures shown for the exercises started; ALL=1: for all)
 #   make memcheck    run every exercise's valgrind scenarios
 #   make test        the workbook's own suite: the tests judge (reference passes,
 #                    skeleton fails cleanly, every buggy variant is caught)
@@ -23,17 +24,31 @@ all:
 	@for e in $(EXERCISES); do $(MAKE) -s -C $$e IMPL=$(IMPL) all || exit 1; done
 	@if [ -f grader/Makefile ]; then $(MAKE) -s -C grader all && $(MAKE) -s -C grader/sandbox all; fi
 
-# Every exercise runs even when one fails; the table comes last.
+# Every exercise runs even when one fails; the table comes last. The report of an
+# exercise not started (its files are still the skeleton's: tools/started) is kept in
+# build/check-EXERCISE.txt, not printed, unless ALL=1. Below full marks the status is 1,
+# without make's "*** Error" line (question mode: see mk/exercise.mk).
+ifneq ($(MAKECMDGOALS),)
+ifeq ($(filter-out check memcheck,$(MAKECMDGOALS)),)
+MAKEFLAGS += -q
+endif
+endif
+SUB_MAKEFLAGS = MAKEFLAGS='$(subst q,,$(firstword $(MAKEFLAGS))) $(wordlist 2,999,$(MAKEFLAGS))'
 check:
-	@mkdir -p build; : > build/scores
-	@for e in $(EXERCISES); do \
-	  $(MAKE) -s --no-print-directory -C $$e IMPL=$(IMPL) check | tee build/check-$$e.txt; \
-	  tail -n 1 build/check-$$e.txt | grep "^$$e: " >> build/scores || echo "$$e: build failed" >> build/scores; \
-	  echo; done
-	@tools/score-table build/scores
+	+@mkdir -p build; : > build/scores; hidden=""; \
+	for e in $(EXERCISES); do \
+	  $(SUB_MAKEFLAGS) $(MAKE) -s --no-print-directory -C $$e IMPL=$(IMPL) check > build/check-$$e.txt 2>&1; \
+	  line=$$(tail -n 1 build/check-$$e.txt | grep "^$$e: ") || line="$$e: build failed"; \
+	  if [ -n "$(ALL)" ] || [ "$(IMPL)" != student ] || tools/started $$e || [ "$$line" = "$$e: build failed" ]; then \
+	    cat build/check-$$e.txt; echo; echo "$$line" >> build/scores; \
+	  else hidden="$$hidden $$e"; echo "$$line (not started)" >> build/scores; fi; \
+	done; \
+	tools/score-table build/scores; rc=$$?; \
+	[ -z "$$hidden" ] || echo "Not started (still the skeleton's files), failures not shown:$$hidden; make check ALL=1 shows them."; \
+	exit $$rc
 
 memcheck:
-	@rc=0; for e in $(EXERCISES); do $(MAKE) -s --no-print-directory -C $$e IMPL=$(IMPL) memcheck || rc=1; done; exit $$rc
+	+@rc=0; for e in $(EXERCISES); do $(SUB_MAKEFLAGS) $(MAKE) -s --no-print-directory -C $$e IMPL=$(IMPL) memcheck || rc=1; done; exit $$rc
 
 submit:
 	@tools/submit

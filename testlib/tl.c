@@ -11,6 +11,13 @@
  *     _exits: Criterion code must never run in it.
  *   - Everything that cleans up (deadline, teardown, SIGPROF from Criterion's
  *     timeout) goes through kill_everything(), which is async-signal-safe.
+ *   - Each run's Reproduce line (tl_result.cmd) is composed from parts once the run is
+ *     over, when it is known whether it hung, forked or left zombies: a student pastes it
+ *     in the exercise directory, so it names paths relative to that directory, keeps the
+ *     input and a copy of the test's directory under $TL_REPRO_DIR (the test's own
+ *     directory is gone by then), and recreates the failure's conditions (preload and
+ *     seed, `| cat`, `timeout`). With $TL_REPLAY_LOG each line is logged with the run's
+ *     outcome, for the Reproduce check (tl_replay.c, tools/selftest).
  */
 #define _GNU_SOURCE
 #include "tl.h"
@@ -50,6 +57,7 @@ struct tl_proc {
     bool reaped;
     int wstatus;
     char out_path[512], err_path[512], trace_path[512];
+    char cwd[512];
     tl_result r;
 };
 
@@ -57,6 +65,7 @@ static char base_dir[256];         /* /tmp/tl-XXXXXX */
 static char work_dir[300];         /* base/work: the program's cwd */
 static char io_dir[300];           /* base/io: captures and traces */
 static int io_counter;
+static bool test_is_peer;          /* tl_test_is_peer() */
 static volatile pid_t tracked[MAX_PROCS];   /* process groups to kill on cleanup */
 
 /* ---------- small helpers ---------- */
@@ -278,8 +287,14 @@ void tl_setup(void)
     sigaction(SIGPROF, &sa, NULL);
 }
 
+void tl_test_is_peer(void)
+{
+    test_is_peer = true;
+}
+
 void tl_teardown(void)
 {
+    test_is_peer = false;
     kill_everything();
     if (base_dir[0] && !getenv("TL_KEEP"))
         nftw(base_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
@@ -323,6 +338,26 @@ const char *tl_ref_bin(const char *prog)
 
 /* ---------- starting a program ---------- */
 
+/* Append to BUF (CAP bytes, N used so far), never past its end; returns the new N. */
+static size_t appendf(char *buf, size_t cap, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static size_t appendf(char *buf, size_t cap, size_t n, const char *fmt, ...)
+{
+    if (n + 1 >= cap)
+        return n;
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(buf + n, cap - n, fmt, ap);
+    va_end(ap);
+    return k < 0 ? n : n + (size_t)k < cap ? n + (size_t)k : cap - 1;
+}
+
+/* Paths relative to the exercise directory start with UP, paths inside the run's copy of
+ * the test directory with HERE: tl_repro_update() makes them right for where the line
+ * runs (the exercise directory, or the run's directory). */
+#define UP "\001"
+#define HERE "\002"
+
 /* The program's path as the student would type it ($TD_BIN_SHOW, e.g. build/student). */
 static const char *shown_bin(const char *prog)
 {
@@ -330,24 +365,194 @@ static const char *shown_bin(const char *prog)
     const char *dir = getenv("TD_BIN_SHOW");
     if (!dir || !*dir)
         return tl_bin(prog);
-    snprintf(buf, sizeof buf, "%s%s/%s", dir[0] == '/' ? "" : "./", dir, prog);
+    snprintf(buf, sizeof buf, "%s%s/%s", dir[0] == '/' ? "" : "./" UP, dir, prog);
     return buf;
+}
+
+/* An argument as the Reproduce line shows it: the test binary by the path the runner
+ * gave ($TL_SELF_SHOW, relative to the exercise directory), a path inside the test's
+ * private directory (gone after the test) inside $TL_REPRO_SHOW instead. */
+static const char *shown_arg(const char *a, int i, const char *cwd)
+{
+    static char buf[600], self[512];
+    if (i == 0 && !strchr(a, '/'))
+        return shown_bin(a);
+    const char *show = getenv("TL_SELF_SHOW"), *repro = getenv("TL_REPRO_SHOW");
+    ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
+    self[k > 0 ? k : 0] = '\0';
+    if (show && *show && k > 0 && !strcmp(a, self)) {
+        snprintf(buf, sizeof buf, "%s%s", show[0] == '/' ? "" : UP, show);
+        return buf;
+    }
+    size_t w = strlen(cwd);
+    if (repro && *repro && w && !strncmp(a, cwd, w) && (a[w] == '/' || !a[w])) {
+        snprintf(buf, sizeof buf, HERE "%s", a[w] ? a + w + 1 : ".");
+        return buf;
+    }
+    return a;
+}
+
+/* ---------- the run's copy of the test directory ---------- */
+
+static char copy_to[700];
+static size_t copy_from_len;
+
+static int copy_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)ftw;
+    char dst[1400];
+    snprintf(dst, sizeof dst, "%s%s", copy_to, path + copy_from_len);
+    if (flag == FTW_D)
+        mkdir(dst, sb->st_mode & 07777);
+    else if (flag == FTW_F && S_ISREG(sb->st_mode)) {
+        int in = open(path, O_RDONLY | O_CLOEXEC);
+        int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, sb->st_mode & 0777);
+        char buf[65536];
+        ssize_t k;
+        while (in >= 0 && out >= 0 && (k = read(in, buf, sizeof buf)) > 0)
+            if (write(out, buf, (size_t)k) != k)
+                break;
+        if (in >= 0)
+            close(in);
+        if (out >= 0)
+            close(out);
+    } else if (flag == FTW_F && S_ISFIFO(sb->st_mode))
+        mkfifo(dst, sb->st_mode & 0777);
+    return 0;
+}
+
+static bool dir_empty(const char *dir)
+{
+    DIR *d = opendir(dir);
+    bool empty = true;
+    for (struct dirent *e; d && empty && (e = readdir(d));)
+        empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+    if (d)
+        closedir(d);
+    return empty;
+}
+
+/* Create the run's directory under $TL_REPRO_DIR, a copy of dir (NULL: empty). */
+static void make_run_dir(tl_result *r, const char *dir)
+{
+    const char *repro = getenv("TL_REPRO_DIR");
+    if (!repro || !*repro || !r->run_dir[0])
+        return;
+    snprintf(copy_to, sizeof copy_to, "%s/%s", repro, r->run_dir);
+    if (mkdir(copy_to, 0755) == -1 && errno != EEXIST)
+        return;
+    if (dir) {
+        copy_from_len = strlen(dir);
+        nftw(dir, copy_entry, 16, FTW_PHYS);
+    }
+}
+
+/* Append a shell word, single-quoted when it needs to be. */
+static size_t append_word(char *c, size_t cap, size_t n, const char *a)
+{
+    if (n + 1 >= cap)
+        return n;
+    if (*a && !strpbrk(a, " \t\n'\"$\\;&|<>*?()[]{}`~#!"))
+        return appendf(c, cap, n, "%s%s", n ? " " : "", a);
+    size_t m = n;
+    if (m && m + 1 < cap)
+        c[m++] = ' ';
+    if (m + 1 < cap)
+        c[m++] = '\'';
+    for (; *a && m + 5 < cap; a++) {
+        if (*a == '\'') {
+            memcpy(c + m, "'\\''", 4);
+            m += 4;
+        } else {
+            c[m++] = *a;
+        }
+    }
+    if (m + 1 < cap)
+        c[m++] = '\'';
+    c[m] = '\0';
+    return m;
+}
+
+/* The input as a printf (short text) or a file under $TL_REPRO_DIR the line names. */
+static void shown_stdin(tl_proc *p, const tl_opts *o)
+{
+    tl_result *r = &p->r;
+    size_t len = o->stdin_len ? o->stdin_len : strlen(o->stdin_data), n = 0;
+    bool text = len <= 160;
+    for (size_t i = 0; text && i < len; i++)
+        text = (o->stdin_data[i] >= ' ' && o->stdin_data[i] < 127) || o->stdin_data[i] == '\n';
+    if (text) {
+        char fmt[400];
+        for (size_t i = 0; i < len && n + 5 < sizeof fmt; i++) {
+            char ch = o->stdin_data[i];
+            if (ch == '\n')
+                fmt[n++] = '\\', fmt[n++] = 'n';
+            else if (ch == '%')
+                fmt[n++] = '%', fmt[n++] = '%';
+            else if (ch == '\\')
+                fmt[n++] = '\\', fmt[n++] = '\\';
+            else
+                fmt[n++] = ch;
+        }
+        fmt[n] = '\0';
+        n = appendf(r->cmd_in, sizeof r->cmd_in, 0, "printf");
+        append_word(r->cmd_in, sizeof r->cmd_in, n, fmt);
+        r->cmd_in_pipe = true;
+        return;
+    }
+    const char *dir = getenv("TL_REPRO_DIR"), *show = getenv("TL_REPRO_SHOW");
+    char path[700];
+    if (dir && *dir && show && *show) {
+        snprintf(path, sizeof path, "%s/input-%d-%d", dir, (int)getpid(), p->index);
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd >= 0 && write(fd, o->stdin_data, len) == (ssize_t)len) {
+            close(fd);
+            snprintf(path, sizeof path, UP "%s/input-%d-%d", show, (int)getpid(), p->index);
+            n = appendf(r->cmd_in, sizeof r->cmd_in, 0, "<");
+            append_word(r->cmd_in, sizeof r->cmd_in, n, path);
+            return;
+        }
+        if (fd >= 0)
+            close(fd);
+    }
+    /* No place to keep it (e.g. the grader's run): say so instead of naming a file. */
+    snprintf(r->cmd_in, sizeof r->cmd_in, "< /dev/null  # the test gave it %zu bytes of input", len);
 }
 
 static void build_cmd(tl_proc *p, const tl_opts *o)
 {
-    size_t n = 0;
-    char *c = p->r.cmd;
-    for (int i = 0; o->env && o->env[i] && n < sizeof p->r.cmd - 1; i++)
-        n += snprintf(c + n, sizeof p->r.cmd - n, "%s ", o->env[i]);
-    for (int i = 0; o->argv[i] && n < sizeof p->r.cmd - 1; i++) {
-        const char *a = i == 0 && !strchr(o->argv[0], '/') ? shown_bin(o->argv[0]) : o->argv[i];
-        bool quote = !*a || strpbrk(a, " \t'\"$\\;&|<>*?()");
-        n += snprintf(c + n, sizeof p->r.cmd - n, i ? (quote ? " '%s'" : " %s")
-                                                    : (quote ? "'%s'" : "%s"), a);
+    tl_result *r = &p->r;
+    char *c = r->cmd_argv;
+    size_t n = 0, cap = sizeof r->cmd_argv;
+    /* extra variables, each once (the last setting wins, as in the program's env) */
+    const char *const *env = o->show_argv ? o->show_env : o->env;
+    for (int i = 0; env && env[i]; i++) {
+        size_t name = strcspn(env[i], "=");
+        bool later = false;
+        for (int j = i + 1; env[j] && !later; j++)
+            later = !strncmp(env[i], env[j], name + 1);
+        if (!later)
+            append_word(r->cmd_env, sizeof r->cmd_env, strlen(r->cmd_env), env[i]);
     }
-    if (o->stdin_data && n < sizeof p->r.cmd - 1)
-        snprintf(c + n, sizeof p->r.cmd - n, " < input");
+    const char *cwd = o->cwd ? o->cwd : work_dir;
+    const char *const *argv = o->show_argv ? o->show_argv : o->argv;
+    for (int i = 0; argv[i]; i++)
+        n = append_word(c, cap, n, shown_arg(argv[i], i, cwd));
+    if (o->stdin_data)
+        shown_stdin(p, o);
+    /* A program that works on files of its directory gets a copy of it to run in. */
+    const char *repro = getenv("TL_REPRO_DIR");
+    snprintf(r->run_dir, sizeof r->run_dir, "run-%d-%d", (int)getpid(), p->index);
+    if (repro && *repro && !strncmp(cwd, base_dir, strlen(base_dir)) && !dir_empty(cwd)) {
+        make_run_dir(r, cwd);
+        r->cmd_cd = true;
+    } else if (strstr(c, HERE)) {
+        make_run_dir(r, NULL);
+    }
+    const char *base = strrchr(o->argv[0], '/');
+    snprintf(r->prog, sizeof r->prog, "%.15s", base ? base + 1 : o->argv[0]);
+    r->cmd_timeout_s = (p->deadline_ms + 999) / 1000;
+    tl_repro_update(r);
 }
 
 /* The environment of the program under test: minimal, plus the shim and extras. */
@@ -372,6 +577,16 @@ static char **build_env(tl_proc *p, const tl_opts *o)
             env[n++] = seed;
             snprintf(p->r.seed_note, sizeof p->r.seed_note,
                      "timing perturbed: TL_PERTURB=%s TL_SEED=%u", o->perturb, s);
+            /* The variables do nothing without the library: the line names it. */
+            const char *show = getenv("TL_PRELOAD_SHOW");
+            char vars[sizeof p->r.cmd_env];
+            snprintf(vars, sizeof vars, "%s", p->r.cmd_env);
+            size_t k = appendf(p->r.cmd_env, sizeof p->r.cmd_env, 0, "LD_PRELOAD=%s%s",
+                               show && *show && show[0] != '/' ? UP : "", show && *show ? show : so);
+            k = appendf(p->r.cmd_env, sizeof p->r.cmd_env, k, " TL_PERTURB=%s TL_SEED=%u",
+                        o->perturb, s);
+            if (vars[0])
+                appendf(p->r.cmd_env, sizeof p->r.cmd_env, k, " %s", vars);
         }
     }
     for (int i = 0; o->env && o->env[i] && n < 62; i++)
@@ -438,6 +653,27 @@ static void exec_child(const char *path, const tl_opts *o, char **env, int in, i
     _exit(127);
 }
 
+/* Programs started and not yet waited for: one started while another runs is its peer
+ * (a server and its client...), and neither run alone shows the failure. */
+static tl_proc *live[MAX_PROCS];
+
+static bool wait_end(tl_proc *p, int ms);
+
+static void note_live(tl_proc *p, bool add)
+{
+    for (int i = 0; i < MAX_PROCS; i++) {
+        if (!add && live[i] == p)
+            live[i] = NULL;
+        else if (add && live[i] && !wait_end(live[i], 0))
+            live[i]->r.peer = p->r.peer = true;
+    }
+    for (int i = 0; add && i < MAX_PROCS; i++)
+        if (!live[i]) {
+            live[i] = p;
+            return;
+        }
+}
+
 static void track(pid_t pid)
 {
     for (int i = 0; i < MAX_PROCS; i++)
@@ -466,6 +702,7 @@ tl_proc *tl_start(const tl_opts *o)
     snprintf(p->out_path, sizeof p->out_path, "%s/out-%d", io_dir, p->index);
     snprintf(p->err_path, sizeof p->err_path, "%s/err-%d", io_dir, p->index);
     snprintf(p->trace_path, sizeof p->trace_path, "%s/trace-%d", io_dir, p->index);
+    snprintf(p->cwd, sizeof p->cwd, "%s", o->cwd ? o->cwd : work_dir);
     build_cmd(p, o);
     const char *path = strchr(o->argv[0], '/') ? o->argv[0] : tl_bin(o->argv[0]);
     char **env = build_env(p, o);
@@ -494,6 +731,8 @@ tl_proc *tl_start(const tl_opts *o)
     p->r.started = pid > 0 && k == 0;
     if (pid > 0)
         p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (p->r.started)
+        note_live(p, true);
     if (!p->r.started && pid > 0) {
         waitpid(pid, &p->wstatus, 0);
         p->reaped = true;
@@ -526,10 +765,28 @@ pid_t tl_pid(tl_proc *p)
     return p->pid;
 }
 
+const char *tl_proc_cmd(tl_proc *p)
+{
+    return p->r.cmd;
+}
+
 void tl_signal(tl_proc *p, int sig)
 {
-    if (!p->reaped && p->pid > 0)
+    if (!p->reaped && p->pid > 0) {
         kill(p->pid, sig);
+        const char *name = sigabbrev_np(sig);
+        char act[48];
+        snprintf(act, sizeof act, "kill -%s $!", name ? name : "TERM");
+        tl_note_action(p, act);
+    }
+}
+
+void tl_note_action(tl_proc *p, const char *shell)
+{
+    if (p->r.n_acts < 4) { /* the Reproduce line does it: "& sleep T; ACT" */
+        snprintf(p->r.acts[p->r.n_acts], sizeof p->r.acts[0], "%s", shell);
+        p->r.act_ms[p->r.n_acts++] = (int)(now_ms() - p->t0);
+    }
 }
 
 /* Wait for the program itself to end, up to ms; true if it ended (and is reaped). */
@@ -595,10 +852,17 @@ static void note_leftovers(tl_proc *p)
         bool mine = pgrps[i] == p->pid || !is_tracked(pgrps[i]);
         if (!mine)
             continue;
-        if (st[i] == 'Z' && p->r.n_zombie < TL_MAX_PIDS)
+        if (st[i] == 'Z' && p->r.n_zombie < TL_MAX_PIDS) {
+            /* reap it now, to say how it ended (exit status or signal) */
+            int ws = 0;
+            if (waitpid(pids[i], &ws, WNOHANG) != pids[i])
+                ws = -1;
+            p->r.zombie_status[p->r.n_zombie] = ws;
             p->r.zombie[p->r.n_zombie++] = pids[i];
-        else if (st[i] != 'Z' && p->r.n_leftover < TL_MAX_PIDS)
+        } else if (st[i] != 'Z' && p->r.n_leftover < TL_MAX_PIDS) {
+            p->r.leftover_state[p->r.n_leftover] = st[i];
             p->r.leftover[p->r.n_leftover++] = pids[i];
+        }
     }
 }
 
@@ -634,13 +898,14 @@ static void ipc_remove(const char *kind, int id)
 static void note_ipc_leaks(tl_proc *p)
 {
     FILE *f = fopen(p->trace_path, "r");
-    char kind[16];
+    char kind[16], line[160];
     int id;
     size_t n = 0;
     if (!f)
         return;
-    while (fscanf(f, "%15s %d", kind, &id) == 2) {
-        if (strcmp(kind, "shm") && strcmp(kind, "sem") && strcmp(kind, "msg"))
+    while (fgets(line, sizeof line, f)) { /* lines "KIND ID" among "fork P C", "exec P NAME" */
+        if (sscanf(line, "%15s %d", kind, &id) != 2 ||
+            (strcmp(kind, "shm") && strcmp(kind, "sem") && strcmp(kind, "msg")))
             continue;
         if (!ipc_exists(kind, id))
             continue;
@@ -653,6 +918,239 @@ static void note_ipc_leaks(tl_proc *p)
     fclose(f);
 }
 
+/* The pids of the run: the program's, and both sides of every fork the trace shim saw
+ * ("fork PARENT CHILD"). Returns how many forks there were. */
+/* pids[0] is the program's own pid: the run's, or with $TL_SELF_NAME (tl_replay, where
+ * the run is a shell) the first process the trace saw exec that program ("exec PID NAME",
+ * with TL_TRACE_ALL). */
+static int trace_pids(const char *path, pid_t self, pid_t *pids, int *n, int max)
+{
+    FILE *f = fopen(path, "r");
+    const char *name = getenv("TL_SELF_NAME");
+    char line[128], comm[64];
+    int forks = 0, a, b;
+    bool found = false;
+    *n = 0;
+    pids[(*n)++] = self;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "fork %d %d", &a, &b) == 2) {
+            forks++;
+            if (*n + 2 <= max)
+                pids[(*n)++] = a, pids[(*n)++] = b;
+        } else if (name && !found && sscanf(line, "exec %d %63s", &a, comm) == 2 &&
+                   !strncmp(comm, name, 15)) {
+            pids[0] = a, found = true;
+        }
+    if (f)
+        fclose(f);
+    return forks;
+}
+
+/* Append the run's Reproduce line and signature to $TL_REPLAY_LOG (set by selftest). */
+static void log_replay(const tl_result *r)
+{
+    const char *log = getenv("TL_REPLAY_LOG");
+    if (!log || !*log || !r->started)
+        return;
+    char line[2400];
+    size_t len = strcspn(r->cmd, "\n");
+    int n = snprintf(line, sizeof line, "%.*s\t%s\t%.0f\n", (int)len, r->cmd, tl_signature(r),
+                     r->elapsed_ms);
+    int fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd >= 0 && n > 0 && (size_t)n < sizeof line && write(fd, line, (size_t)n) < 0)
+        n = 0;
+    if (fd >= 0)
+        close(fd);
+}
+
+/* Copy the composed line into r->cmd, the markers replaced for where it runs. */
+static void place_line(tl_result *r, const char *line)
+{
+    const char *show = getenv("TL_REPRO_SHOW");
+    char up[128] = "", here[160] = "";
+    size_t n = 0, cap = sizeof r->cmd;
+    if (r->cmd_cd && show) { /* from SHOW/run-X back to the exercise directory */
+        size_t k = 0;
+        for (const char *q = show; *q; q++)
+            if (*q == '/' && q[1] && q[1] != '/')
+                k++;
+        for (size_t i = 0; i < k + 2 && strlen(up) + 4 < sizeof up; i++) /* + run-X */
+            strcat(up, "../");
+        n = appendf(r->cmd, cap, 0, "(cd %s/%s && ", show, r->run_dir);
+        snprintf(here, sizeof here, "./"); /* a path keeps its slash ("f" may mean /tmp/f) */
+    } else if (show) {
+        snprintf(here, sizeof here, "%s/%s/", show, r->run_dir);
+    }
+    for (const char *q = line; *q; q++) {
+        if (r->cmd_cd && q[0] == '.' && q[1] == '/' && q[2] == UP[0])
+            n = appendf(r->cmd, cap, n, "%s", up), q += 2;
+        else if (*q == UP[0])
+            n = appendf(r->cmd, cap, n, "%s", up);
+        else if (*q == HERE[0])
+            n = appendf(r->cmd, cap, n, "%s", here);
+        else if (*q == '\n' && r->cmd_cd) { /* the note after the line */
+            n = appendf(r->cmd, cap, n, ")%s", q);
+            return;
+        } else if (n + 1 < cap)
+            r->cmd[n++] = *q, r->cmd[n] = '\0';
+    }
+    if (r->cmd_cd)
+        appendf(r->cmd, cap, n, ")");
+}
+
+void tl_repro_update(tl_result *r)
+{
+    static char line[sizeof r->cmd];
+    char *c = line;
+    size_t cap = sizeof line, n = 0;
+    c[0] = '\0';
+    if (r->cmd_in_pipe)
+        n = appendf(c, cap, n, "%s | ", r->cmd_in);
+    /* timeout execs what follows: variables then go through env */
+    if (r->hung)
+        n = appendf(c, cap, n, "timeout -k 1 %d %s", r->cmd_timeout_s < 2 ? 2 : r->cmd_timeout_s,
+                    r->cmd_env[0] ? "env " : "");
+    if (r->cmd_env[0])
+        n = appendf(c, cap, n, "%s ", r->cmd_env);
+    n = appendf(c, cap, n, "%s", r->cmd_argv);
+    if (r->cmd_in[0] && !r->cmd_in_pipe) {
+        bool comment = strchr(r->cmd_in, '#') != NULL;
+        if (!comment)
+            n = appendf(c, cap, n, " %s", r->cmd_in);
+        else if (!r->look[0])
+            snprintf(r->look, sizeof r->look, "%s", strchr(r->cmd_in, '#') + 2);
+    }
+    /* A program that forks loses or repeats buffered stdout only when stdout is not a
+     * terminal, as in the test: the line pipes it through cat. (Not when processes
+     * outlived it: they would keep cat, and the shell, waiting; nor when the line signals
+     * it: $! would be cat.) */
+    if ((r->forked || r->signaled) && r->n_leftover == 0 && !r->n_acts)
+        n = appendf(c, cap, n, " | cat");
+    /* What the test did to it while it ran (signals...), about when it did it. */
+    if (r->n_acts) {
+        memmove(line + 1, line, n + 1 < cap ? n + 1 : cap - 1);
+        line[0] = '(';
+        n = appendf(c, cap, n + 1, " &");
+        for (int i = 0; i < r->n_acts; i++) {
+            int ms = i ? r->act_ms[i] - r->act_ms[i - 1] : r->act_ms[i];
+            n = appendf(c, cap, n, " sleep %.1f; %s;", (ms < 100 ? 100 : ms) / 1000.0, r->acts[i]);
+        }
+        n = appendf(c, cap, n, " wait $!)");
+    }
+    if (r->look[0])
+        appendf(c, cap, n, "\n  then: %s", r->look);
+    place_line(r, line);
+    if (r->out) /* the run is over: the line as the test will show it */
+        log_replay(r);
+}
+
+void tl_mark_hung(tl_result *r)
+{
+    r->hung = true;
+    tl_repro_update(r);
+}
+
+void tl_set_look(tl_result *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->look, sizeof r->look, fmt, ap);
+    va_end(ap);
+    tl_repro_update(r);
+}
+
+void tl_show_arg(tl_result *r, const char *actual, const char *shown)
+{
+    char word[600], rest[sizeof r->cmd_argv];
+    size_t w = append_word(word, sizeof word, 0, actual);
+    char *at = strstr(r->cmd_argv, word);
+    if (!w || !at)
+        return;
+    snprintf(rest, sizeof rest, "%s", at + w);
+    size_t n = (size_t)(at - r->cmd_argv);
+    n = n ? n - 1 : 0; /* the space before it: append_word puts one back */
+    r->cmd_argv[n] = '\0';
+    n = append_word(r->cmd_argv, sizeof r->cmd_argv, n, shown);
+    appendf(r->cmd_argv, sizeof r->cmd_argv, n, "%s", rest);
+    tl_repro_update(r);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A hash of the output's lines, sorted (the order of lines written by several processes
+ * varies from run to run), with the pids of the run blanked (P). npids 0: the raw lines,
+ * for an output full of numbers where a pid may also be a value. shape: the set of
+ * distinct lines with the program's own pid (pids[0]) as S and every other number as #,
+ * for an output that varies from run to run (timing, several writers): which kinds of
+ * lines it has, and which show the program's own pid. */
+static unsigned long out_hash(const char *out, const pid_t *pids, int npids, bool shape)
+{
+    size_t len = strlen(out), n = 0, nlines = 0;
+    char *norm = malloc(len + 2), **lines = malloc((len + 2) * sizeof *lines);
+    if (!norm || !lines)
+        abort();
+    for (const char *q = out; *q;) {
+        if (*q >= '0' && *q <= '9') {
+            char *end;
+            long v = strtol(q, &end, 10);
+            bool pid = false;
+            for (int i = 0; i < npids && !pid; i++)
+                pid = v == pids[i];
+            if (shape)
+                norm[n++] = v == pids[0] ? 'S' : '#';
+            else if (pid)
+                norm[n++] = 'P';
+            else
+                memcpy(norm + n, q, (size_t)(end - q)), n += (size_t)(end - q);
+            q = end;
+        } else {
+            norm[n++] = *q++;
+        }
+    }
+    norm[n] = '\0';
+    for (char *save = NULL, *l = strtok_r(norm, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+        lines[nlines++] = l;
+    qsort(lines, nlines, sizeof *lines, cmp_str);
+    unsigned long h = 1469598103934665603UL;
+    for (size_t i = 0; i < nlines; i++) {
+        if (shape && i > 0 && !strcmp(lines[i], lines[i - 1]))
+            continue;
+        for (const char *c = lines[i]; ; c++) {
+            h = (h ^ (unsigned char)(*c ? *c : '\n')) * 1099511628211UL;
+            if (!*c)
+                break;
+        }
+    }
+    free(lines);
+    free(norm);
+    return h;
+}
+
+const char *tl_signature(const tl_result *r)
+{
+    static char buf[128];
+    if (!r->started)
+        snprintf(buf, sizeof buf, "not started");
+    else if (r->peer || r->no_replay[0])
+        snprintf(buf, sizeof buf, "solo: %s", r->peer ? "ran alongside another program"
+                                                       : r->no_replay);
+    else if (r->hung || r->timed_out)
+        snprintf(buf, sizeof buf, "hang");
+    else {
+        int end = r->signaled ? 128 + r->sig : r->status;
+        size_t n = appendf(buf, sizeof buf, 0, "end %d%s%s%s", end,
+                           r->n_zombie ? " zombies" : "", r->n_leftover ? " leftovers" : "",
+                           r->n_ipc_leak ? " ipc" : "");
+        if (end == 0 && tl_clean(r) && r->out)
+            appendf(buf, sizeof buf, n, " out %016lx %016lx %016lx", r->out_hash,
+                    r->out_hash_raw, r->out_shape);
+    }
+    return buf;
+}
+
 tl_result tl_wait(tl_proc *p)
 {
     if (p->r.started && !wait_end(p, p->deadline_ms - (int)(now_ms() - p->t0))) {
@@ -662,6 +1160,9 @@ tl_result tl_wait(tl_proc *p)
         wait_end(p, 2000);
     }
     p->r.elapsed_ms = now_ms() - p->t0;
+    note_live(p, false);
+    if (test_is_peer && !p->r.no_replay[0])
+        snprintf(p->r.no_replay, sizeof p->r.no_replay, "the test was its peer");
     if (p->r.started && !p->r.timed_out)
         note_leftovers(p);
     untrack(p->pid);
@@ -681,6 +1182,37 @@ tl_result tl_wait(tl_proc *p)
     p->r.out = slurp(p->out_path, &p->r.out_len);
     p->r.err = slurp(p->err_path, &p->r.err_len);
     p->r.out_capped = p->r.signaled && p->r.sig == SIGXFSZ;
+    p->r.hung = p->r.timed_out;
+    static pid_t pids[512];
+    int npids;
+    p->r.forked = trace_pids(p->trace_path, p->pid, pids, &npids, 512) > 0;
+    p->r.out_hash = out_hash(p->r.out, pids, npids, false);
+    p->r.out_hash_raw = out_hash(p->r.out, pids, 0, false);
+    p->r.out_shape = out_hash(p->r.out, pids, 1, true);
+    /* it made files in its directory: the line runs in a directory of its own */
+    if (!p->r.cmd_cd && getenv("TL_REPRO_DIR") && !strncmp(p->cwd, base_dir, strlen(base_dir)) &&
+        !dir_empty(p->cwd)) {
+        make_run_dir(&p->r, NULL);
+        p->r.cmd_cd = true;
+    }
+    if (p->r.n_zombie && !p->r.look[0])
+        snprintf(p->r.look, sizeof p->r.look, "zombies vanish when %s exits (init reaps "
+                 "them): add sleep(30) before it returns, and meanwhile `ps -o pid,stat,comm "
+                 "--ppid $(pgrep -n %s)` shows them with stat Z", p->r.prog, p->r.prog);
+    else if (p->r.n_leftover && !p->r.look[0])
+        snprintf(p->r.look, sizeof p->r.look, "`ps -o pid,ppid,stat,comm -u \"$USER\"` "
+                 "lists what outlived %s (ppid 1 or a subreaper's); end them with kill PID",
+                 p->r.prog);
+    else if (p->r.peer && !p->r.look[0])
+        snprintf(p->r.look, sizeof p->r.look, "the test ran another program alongside it "
+                 "(see the message): start that one too, in another terminal");
+    else if (test_is_peer && !p->r.look[0])
+        snprintf(p->r.look, sizeof p->r.look, "the test itself talked to it (as its reader, "
+                 "writer, client or server): in another terminal, run its partner too");
+    else if (p->r.n_ipc_leak && !p->r.look[0])
+        snprintf(p->r.look, sizeof p->r.look, "`ipcs` lists the objects left behind; remove "
+                 "them with `ipcrm -m ID` / `ipcrm -s ID`");
+    tl_repro_update(&p->r);
     tl_result r = p->r;
     free(p);
     return r;
@@ -714,20 +1246,6 @@ bool tl_exited_ok(const tl_result *r)
  * the explanations of two runs (server and client). */
 #define TL_BUFS 4
 
-/* Append to BUF (CAP bytes, N used so far), never past its end; returns the new N. */
-static size_t appendf(char *buf, size_t cap, size_t n, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static size_t appendf(char *buf, size_t cap, size_t n, const char *fmt, ...)
-{
-    if (n + 1 >= cap)
-        return n;
-    va_list ap;
-    va_start(ap, fmt);
-    int k = vsnprintf(buf + n, cap - n, fmt, ap);
-    va_end(ap);
-    return k < 0 ? n : n + (size_t)k < cap ? n + (size_t)k : cap - 1;
-}
-
 const char *tl_ending(const tl_result *r)
 {
     static char bufs[TL_BUFS][160];
@@ -749,11 +1267,32 @@ const char *tl_ending(const tl_result *r)
     return buf;
 }
 
-static size_t list_pids(char *b, size_t cap, size_t n, const pid_t *pids, int count)
+/* "pid 12 exited with status 0, pid 13 killed by signal 10 (User defined signal 1)":
+ * a zombie killed by a signal is a second bug the first one hides. */
+static size_t list_zombies(char *b, size_t cap, size_t n, const tl_result *r)
 {
-    for (int i = 0; i < count && i < 8; i++)
-        n = appendf(b, cap, n, "%s%d", i ? ", " : "", (int)pids[i]);
-    return n;
+    for (int i = 0; i < r->n_zombie && i < 8; i++) {
+        int ws = r->zombie_status[i];
+        n = appendf(b, cap, n, "%spid %d ", i ? ", " : "", (int)r->zombie[i]);
+        if (ws == -1)
+            n = appendf(b, cap, n, "(status unknown)");
+        else if (WIFSIGNALED(ws))
+            n = appendf(b, cap, n, "killed by signal %d (%s)", WTERMSIG(ws), strsignal(WTERMSIG(ws)));
+        else
+            n = appendf(b, cap, n, "exited with status %d", WEXITSTATUS(ws));
+    }
+    return r->n_zombie > 8 ? appendf(b, cap, n, ", ...") : n;
+}
+
+static size_t list_leftovers(char *b, size_t cap, size_t n, const tl_result *r)
+{
+    for (int i = 0; i < r->n_leftover && i < 8; i++) {
+        char st = r->leftover_state[i];
+        n = appendf(b, cap, n, "%spid %d %s", i ? ", " : "", (int)r->leftover[i],
+                    st == 'T' || st == 't' ? "stopped" : st == 'R' ? "running"
+                    : st == 'D' ? "in a system call" : "asleep");
+    }
+    return r->n_leftover > 8 ? appendf(b, cap, n, ", ...") : n;
 }
 
 const char *tl_explain(const tl_result *r)
@@ -764,13 +1303,14 @@ const char *tl_explain(const tl_result *r)
     size_t cap = sizeof bufs[0];
     size_t n = appendf(buf, cap, 0, "the program %s", tl_ending(r));
     if (r->n_leftover) {
-        n = appendf(buf, cap, n, "; %d process(es) outlived it (pids ", r->n_leftover);
-        n = list_pids(buf, cap, n, r->leftover, r->n_leftover);
-        n = appendf(buf, cap, n, "): every child must end before the parent");
+        n = appendf(buf, cap, n, "; %d process(es) outlived it, still alive (", r->n_leftover);
+        n = list_leftovers(buf, cap, n, r);
+        n = appendf(buf, cap, n, "; the test killed them): every child must end before the "
+                    "parent");
     }
     if (r->n_zombie) {
-        n = appendf(buf, cap, n, "; %d child(ren) never reaped (zombies, pids ", r->n_zombie);
-        n = list_pids(buf, cap, n, r->zombie, r->n_zombie);
+        n = appendf(buf, cap, n, "; %d child(ren) never reaped (zombies: ", r->n_zombie);
+        n = list_zombies(buf, cap, n, r);
         n = appendf(buf, cap, n, "): call waitpid() for each child");
     }
     if (r->n_ipc_leak)
@@ -784,8 +1324,8 @@ const char *tl_explain(const tl_result *r)
     }
     n = appendf(buf, cap, n, ".\n  Reproduce: %s", r->cmd);
     if (r->seed_note[0])
-        appendf(buf, cap, n, "\n  (%s: delays were added after fork, around kill and in "
-                "handlers to expose races)", r->seed_note);
+        appendf(buf, cap, n, "\n  (the library and seed of that line add the delays that "
+                "exposed the race: after fork, around kill and in handlers)");
     return buf;
 }
 

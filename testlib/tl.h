@@ -43,6 +43,9 @@ typedef struct {
     const char *const *env;      /* extra "NAME=value" entries */
     const char *perturb;         /* timing perturbation spec (see tl_preload.c), or NULL */
     long out_cap;                /* bytes per output file; 0: 16 MiB */
+    const char *const *show_argv; /* argv as the Reproduce line shows it (NULL: argv), for
+                                   * a test that runs the program through a wrapper; */
+    const char *const *show_env;  /* then these variables are shown instead of env */
 } tl_opts;
 
 typedef struct {
@@ -60,11 +63,33 @@ typedef struct {
     int n_zombie;                /* children it left unreaped */
     pid_t leftover[TL_MAX_PIDS];
     pid_t zombie[TL_MAX_PIDS];
+    char leftover_state[TL_MAX_PIDS];  /* /proc state of each: R running, S asleep, T stopped */
+    int zombie_status[TL_MAX_PIDS];    /* wait status of each zombie: how it ended */
     int n_ipc_leak;              /* System V objects it created and did not remove */
     char ipc_leak[256];          /* e.g. "shm 32769, sem 5" */
     pid_t pid;                   /* the program's pid */
-    char cmd[512];               /* the command line, to reproduce the run */
+    bool forked;                 /* it called fork() (from the trace) */
+    bool hung;                   /* timed out, or stopped as hung by the test (tl_mark_hung) */
+    /* The Reproduce line: pasted into a shell in the exercise directory, it runs as
+     * printed and recreates the conditions of the failure (preload and seed of a
+     * perturbed run, its input, `| cat` when the program forked, `timeout` when it hung),
+     * followed by a note on what to look at when the shell cannot show it (zombies...). */
+    char cmd[2048];
     char seed_note[96];          /* perturbation seed, when perturbed */
+    char look[320];              /* "then: ..." note appended to cmd; tl_set_look() */
+    /* Internal: the parts cmd is composed from. */
+    char prog[64], cmd_env[480], cmd_argv[1280], cmd_in[640];
+    bool cmd_in_pipe;
+    int cmd_timeout_s;
+    unsigned long out_hash;      /* of stdout's lines, sorted, the run's pids blanked */
+    unsigned long out_hash_raw;  /* the same, pids left as they are */
+    unsigned long out_shape;     /* the same, every number blanked */
+    char run_dir[64];            /* its copy of the test's directory, under $TL_REPRO_SHOW */
+    bool peer;                   /* it ran alongside another program of the test */
+    char no_replay[64];          /* why the Reproduce check cannot rerun it alone, if so */
+    int n_acts, act_ms[4];       /* what the test did to it while it ran, and when: */
+    char acts[4][48];            /* shell commands on $! ("kill -TERM $!": tl_signal) */
+    bool cmd_cd;                 /* the line runs in run_dir (the program uses its files) */
 } tl_result;
 
 typedef struct tl_proc tl_proc;
@@ -72,6 +97,9 @@ typedef struct tl_proc tl_proc;
 /* Suite hooks: per-test private directory, subreaper, cleanup of every process. */
 void tl_setup(void);
 void tl_teardown(void);
+/* The test itself talks to the programs (reads their FIFO, is their client or server):
+ * the runs it waits for from now on have no one-line reproduction, and say so. */
+void tl_test_is_peer(void);
 
 const char *tl_dir(void);                       /* the test's private directory */
 const char *tl_path(const char *name);          /* tl_dir()/name (rotating static buffers) */
@@ -87,7 +115,11 @@ tl_proc *tl_start(const tl_opts *o);            /* never NULL; see tl_result.sta
 int tl_stdin_fd(tl_proc *p);                    /* write end of stdin (stdin_pipe), or -1 */
 void tl_close_stdin(tl_proc *p);
 pid_t tl_pid(tl_proc *p);
+const char *tl_proc_cmd(tl_proc *p);            /* its Reproduce line, so far */
 void tl_signal(tl_proc *p, int sig);            /* to the program (not its group) */
+/* The test acted on the running program other than by tl_signal (e.g. killed its child):
+ * the same as a shell command on $! (e.g. "pkill -KILL -P $!"), for its Reproduce line. */
+void tl_note_action(tl_proc *p, const char *shell);
 bool tl_alive(tl_proc *p);
 /* Wait until the program's stdout contains needle; false at timeout or if it ended. */
 bool tl_wait_output(tl_proc *p, const char *needle, int timeout_ms);
@@ -97,6 +129,25 @@ char *tl_peek_output(tl_proc *p);
 tl_result tl_wait(tl_proc *p);
 tl_result tl_run(const tl_opts *o);             /* tl_start + tl_wait */
 void tl_result_free(tl_result *r);
+
+/* The test stopped the program as hung (e.g. a stall watcher killed it): its Reproduce
+ * line gets `timeout`, its signature says "hang". */
+void tl_mark_hung(tl_result *r);
+/* Recompose r->cmd from its parts (after a test changed one). */
+void tl_repro_update(tl_result *r);
+/* Set the note on what to look at after the Reproduce line ("" removes it). */
+void tl_set_look(tl_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Show argument `actual` of this run's Reproduce line as `shown` instead (e.g. a path
+ * that only exists in the test). */
+void tl_show_arg(tl_result *r, const char *actual, const char *shown);
+/* How the run ended, as compared by the Reproduce check (tools/selftest, tl_replay):
+ * "hang", "solo: WHY" (no one-line reproduction: it ran alongside another program, or
+ * see no_replay), or
+ * "end STATUS" (128+N for signal N), then " zombies", " leftovers", " ipc", and
+ * for a clean exit 0 " out HASH RAW SHAPE": hashes of stdout's lines, sorted, with the
+ * run's pids blanked, as they are (a pid may also be a value it prints), and with every
+ * number blanked (for an output that differs from run to run). */
+const char *tl_signature(const tl_result *r);
 
 /* Verdicts, in words a student understands. */
 bool tl_exited_ok(const tl_result *r);          /* exit 0, no deadline, nothing left */

@@ -134,11 +134,30 @@ __attribute__((constructor)) static void init(void)
     const char *t = getenv("TL_TRACE"), *spec = getenv("TL_PERTURB"), *seed = getenv("TL_SEED");
     if (t)
         snprintf(trace_path, sizeof trace_path, "%s", t);
-    if (spec)
+    /* With TL_TRACE_ALL (the Reproduce check, testlib/tl_replay.c) the library stays in
+     * every process the program execs, to trace every fork (the pids its output may
+     * show), but only the first process given TL_PERTURB perturbs (and its forks), as
+     * when the library is dropped at exec. */
+    bool trace_all = getenv("TL_TRACE_ALL") != NULL;
+    if (trace_all && trace_path[0]) { /* "exec PID NAME": which process runs what */
+        char line[128];
+        int n = snprintf(line, sizeof line, "exec %d %.60s\n", (int)getpid(),
+                         program_invocation_short_name);
+        int fd = open(trace_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+        if (fd >= 0 && (n <= 0 || write(fd, line, (size_t)n) < 0))
+            n = 0;
+        if (fd >= 0)
+            close(fd);
+    }
+    if (spec && !getenv("TL_PERTURB_DONE")) {
         parse_spec(spec);
+        if (trace_all)
+            setenv("TL_PERTURB_DONE", "1", 1);
+    }
     rng = (seed ? strtoull(seed, NULL, 10) : 1) * 0x9E3779B97F4A7C15ULL ^ (uint64_t)getpid();
     /* Programs the program execs (sh, cat...) need neither: do not pass them on. */
-    unsetenv("LD_PRELOAD");
+    if (!trace_all)
+        unsetenv("LD_PRELOAD");
 }
 
 pid_t fork(void)

@@ -216,7 +216,7 @@ static tl_proc *start_long_run(pid_t *child)
     tl_proc *p = tl_start(&(tl_opts){ .argv = TL_ARGV("shm_signal", "-n", "1000000", "-i", "2"),
                                       .deadline_ms = 10000 });
     cr_assert(tl_wait_output(p, " read ", 5000), "no \"Child N read V\" line within 5 s.\n"
-              "  Reproduce: %s -n 1000000 -i 2", tl_bin("shm_signal"));
+              "  Reproduce: %s", tl_proc_cmd(p));
     char *out = tl_peek_output(p), *line = strstr(out, "Child ");
     int pid = 0;
     cr_assert(line && sscanf(line, "Child %d", &pid) == 1 && pid > 0, "cannot read the child's "
@@ -245,6 +245,7 @@ Test(robust, child_killed)
     tl_proc *p = start_long_run(&child);
     cr_assert(child != tl_pid(p), "the reader is the parent itself (PID %d)", (int)child);
     kill(child, SIGKILL);
+    tl_note_action(p, "pkill -KILL -P $!");
     tl_result r = tl_wait(p);
     cr_assert(r.exited && r.status == 1, "when the child dies, the parent must notice (SIGCHLD), "
               "reap it, remove the segment and exit with status 1; %s", tl_explain(&r));

@@ -34,20 +34,20 @@ void pl_add_probe(pl_args *a, const char *report)
 
 sp_run run_pipeline(const char *const *argv, const char *input, size_t len)
 {
-    tl_opts o = { .argv = argv, .stdin_data = input, .stdin_len = len, .deadline_ms = 8000,
-                  .env = TL_ENV(SP_PROBE_ENV) };
-    sp_run w = sp_run_watched(&o, 500);
     bool probe = false;
     for (int i = 0; argv[i]; i++)
         probe = probe || !strcmp(argv[i], SP_PROBE_FLAG);
-    if (probe) { /* the probe needs its variable to be rerun by hand */
-        const char *prefix = "TD4_FD_PROBE=1 ";
-        size_t k = strlen(prefix), len = strlen(w.r.cmd);
-        if (len + k >= sizeof w.r.cmd)
-            len = sizeof w.r.cmd - k - 1;
-        memmove(w.r.cmd + k, w.r.cmd, len);
-        memcpy(w.r.cmd, prefix, k);
-        w.r.cmd[len + k] = '\0';
+    /* the probe needs its variable, also when rerun by hand */
+    tl_opts o = { .argv = argv, .stdin_data = input, .stdin_len = len, .deadline_ms = 8000,
+                  .env = probe ? TL_ENV(SP_PROBE_ENV) : NULL };
+    sp_run w = sp_run_watched(&o, 500);
+    if (probe) { /* rerun by hand, each probe lists its descriptors on stderr */
+        for (int i = 1; argv[i]; i++)
+            if (!strcmp(argv[i - 1], SP_PROBE_FLAG))
+                tl_show_arg(&w.r, argv[i], "-");
+        if (!w.r.look[0])
+            tl_set_look(&w.r, "each probe command prints its descriptors on stderr, \"fd mode "
+                        "target\" (add `>/dev/null` to see only those)");
     }
     return w;
 }

@@ -240,6 +240,12 @@ sp_run sp_wait_watched(tl_proc *p, int deadline_ms, int stall_ms)
         nap_ms(10);
     }
     run.r = tl_wait(p);
+    if (run.stalled) {
+        tl_set_look(&run.r, "it hangs: meanwhile, in another terminal, `ls -l /proc/$(pgrep "
+                    "-n %.15s)/fd` and the same for its children (`pgrep -P PID`) show who "
+                    "holds which pipe end", run.tree->n ? run.tree->p[0].comm : "pipeline");
+        tl_mark_hung(&run.r);
+    }
     return run;
 }
 
@@ -379,10 +385,13 @@ static int probe(const char *report)
     for (int i = 0; i < self.nfd && n < sizeof text; i++)
         n += snprintf(text + n, sizeof text - n, "%d %c %s\n", self.fd[i].fd, self.fd[i].mode,
                       self.fd[i].target);
-    int fd = open(report, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    /* "-": on stderr (how the Reproduce lines show them) */
+    bool err = !strcmp(report, "-");
+    int fd = err ? STDERR_FILENO : open(report, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0 || write_all(fd, text, n < sizeof text ? n : sizeof text) == -1)
         return 1;
-    close(fd);
+    if (!err)
+        close(fd);
     char buf[65536];
     for (;;) {
         ssize_t k = read(STDIN_FILENO, buf, sizeof buf);

@@ -137,14 +137,15 @@ Test(pipe_sum, seed_reproducible)
     expect_sum_ok(&b, -1);
     cr_assert(a.sent_count == b.sent_count && a.sent_sum == b.sent_sum, "two runs with -s %u "
               "sent %ld values (sum %ld) and %ld values (sum %ld): call srand(seed) once, before "
-              "drawing the count and the values.\n  Reproduce: %s", seed, a.sent_count,
-              a.sent_sum, b.sent_count, b.sent_sum, a.w.r.cmd);
+              "drawing the count and the values.\n  Run it twice and compare the sums: %s", seed,
+              a.sent_count, a.sent_sum, b.sent_count, b.sent_sum, a.w.r.cmd);
     struct sum_run c = run_pipe_sum(100000, seed, NULL), d = run_pipe_sum(100000, seed, NULL);
     expect_sum_ok(&c, 100000);
     expect_sum_ok(&d, 100000);
     cr_assert(c.sent_sum == d.sent_sum, "two runs with -n 100000 -s %u sent values summing to "
               "%ld and %ld: the values must come from rand() seeded once with the -s seed (do "
-              "not call srand() yourself).\n  Reproduce: %s", seed, c.sent_sum, d.sent_sum,
+              "not call srand() yourself).\n  Run it twice and compare the sums: %s", seed,
+              c.sent_sum, d.sent_sum,
               c.w.r.cmd);
     sum_run_free(&c);
     sum_run_free(&d);

@@ -172,10 +172,10 @@ Test(pipeline, early_reader_exit)
 /* How a student reruns a probe pipeline: the probe needs its environment variable. */
 static const char *probe_repro(const sp_run *w)
 {
-    static char buf[700];
+    static char buf[2600];
     snprintf(buf, sizeof buf, "Reproduce: %s\n  (the commands are the test "
-             "binary as a probe: each writes the descriptors it was started with, \"fd mode "
-             "target\", into its file probe-N, then copies its input like cat)", w->r.cmd);
+             "binary as a probe: each writes the descriptors it was started with, then copies "
+             "its input like cat)", w->r.cmd);
     return buf;
 }
 

@@ -119,12 +119,14 @@ bool wait_fifo(const char *path, tl_proc *p, int ms)
 
 int open_read_end(const char *path)
 {
+    tl_test_is_peer();
     return open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 }
 
 int open_write_end(const char *path, tl_proc *p, int ms)
 {
     double until = ms_now() + tl_deadline(ms);
+    tl_test_is_peer();
     for (;;) {
         int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
         if (fd >= 0)

@@ -187,6 +187,7 @@ static int unix_socket_at(struct sockaddr_un *sa)
     memset(sa, 0, sizeof *sa);
     sa->sun_family = AF_UNIX;
     snprintf(sa->sun_path, sizeof sa->sun_path, "%s", tl_path(SOCK_NAME));
+    tl_test_is_peer();
     return socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 }
 

@@ -48,6 +48,7 @@ void srv_start(struct srv *s, const char *model, const char *const *extra, const
     s->p = tl_start(&(tl_opts){ .argv = argv, .deadline_ms = SRV_DEADLINE_MS,
                                 .perturb = perturb });
     s->pid = tl_pid(s->p);
+    snprintf(s->cmd, sizeof s->cmd, "%s", tl_proc_cmd(s->p));
     bool ready = tl_wait_output(s->p, "\n", 3000);
     char *out = tl_peek_output(s->p);
     int k = sscanf(out, "listening on port %d", &s->port);
@@ -57,18 +58,15 @@ void srv_start(struct srv *s, const char *model, const char *const *extra, const
         cr_assert_fail("the server must print \"listening on port N\" (and flush it) as soon as it "
                  "listens; stdout was \"%.80s\".\n  %s", r.out, tl_explain(&r));
     }
-    size_t m = 0;
-    for (int i = 0; argv[i] && m < sizeof s->cmd; i++)
-        m += (size_t)snprintf(s->cmd + m, sizeof s->cmd - m, "%s%s", i ? " " : "", argv[i]);
 }
 
 const char *srv_hint(const struct srv *s)
 {
-    static char buf[600];
+    static char buf[1400];
     const char *dir = getenv("TD_BIN_SHOW");
-    snprintf(buf, sizeof buf, "  Reproduce: %s%s/%s, then talk to it with shake_client "
-             "127.0.0.1 PORT (or nc 127.0.0.1 PORT)", dir && *dir != '/' ? "./" : "",
-             dir && *dir ? dir : ".", s->cmd);
+    snprintf(buf, sizeof buf, "  Reproduce: %s\n  then: in another terminal, talk to it with "
+             "%s%s/shake_client 127.0.0.1 PORT (or nc 127.0.0.1 PORT), PORT being the one "
+             "it prints", s->cmd, dir && *dir != '/' ? "./" : "", dir && *dir ? dir : ".");
     return buf;
 }
 
@@ -91,6 +89,7 @@ int cl_connect(int port, int rcvbuf)
 {
     struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((unsigned short)port) };
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    tl_test_is_peer();
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
     if (fd < 0)
         return -1;

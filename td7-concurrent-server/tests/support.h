@@ -23,7 +23,7 @@ struct srv {
     int port;
     pid_t pid;
     char model[16];
-    char cmd[256];              /* how to start it by hand */
+    char cmd[1024];             /* how to start it by hand (its Reproduce line) */
 };
 
 /* Start "shake_server -p 0 -m MODEL [extra...]" and read its ready line. On failure the

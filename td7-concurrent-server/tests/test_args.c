@@ -64,6 +64,7 @@ Test(args, port_in_use)
     struct sockaddr_in sa = { .sin_family = AF_INET };
     socklen_t sl = sizeof sa;
     char port[16];
+    tl_test_is_peer(); /* the port it holds is part of the failure */
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     cr_assert(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(fd, 4) == 0 &&
               getsockname(fd, (struct sockaddr *)&sa, &sl) == 0, "test setup: cannot listen");

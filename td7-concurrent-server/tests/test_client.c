@@ -27,6 +27,7 @@ static int test_listener(char *port, size_t len)
     struct sockaddr_in sa = { .sin_family = AF_INET };
     socklen_t sl = sizeof sa;
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    tl_test_is_peer();
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     cr_assert(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(fd, 8) == 0 &&
               getsockname(fd, (struct sockaddr *)&sa, &sl) == 0, "test setup: cannot listen");
@@ -62,6 +63,21 @@ static void write_stdin(tl_proc *p, const char *s)
 {
     size_t len = strlen(s);
     cr_assert(write(tl_stdin_fd(p), s, len) == (ssize_t)len, "test setup: cannot write stdin");
+}
+
+/* A line that starts an echo server (socat) on port 7777 for the client command CMD
+ * (its %s: the client's path), then runs it: how a student reruns a client test. */
+static const char *with_peer(const char *cmd)
+{
+    static char buf[700], client[300];
+    const char *dir = getenv("TD_BIN_SHOW");
+    snprintf(client, sizeof client, "%s%s/shake_client", dir && *dir != '/' ? "./" : "",
+             dir && *dir ? dir : ".");
+    int n = snprintf(buf, sizeof buf, "(timeout 15 socat TCP-LISTEN:7777,reuseaddr EXEC:cat & "
+                     "sleep 0.5; ");
+    n += snprintf(buf + n, sizeof buf - (size_t)n, cmd, client);
+    snprintf(buf + n, sizeof buf - (size_t)n, ")");
+    return buf;
 }
 
 Test(client, interactive)
@@ -114,9 +130,10 @@ Test(client, end_of_input_half_closes)
     bool eof = cl_wait_eof(fd, 2000);
     cr_assert(n == 13 && eof, "after its input ends the client must send what it read, then "
               "shutdown(sock, SHUT_WR) so that the server sees EOF (close() in one process is "
-              "not enough: the other still holds the socket). The server %s.\n  Reproduce: "
-              "printf 'first\\nsecond\\n' | shake_client 127.0.0.1 PORT",
-              n != 13 ? "did not get both lines" : "never saw EOF");
+              "not enough: the other still holds the socket). The server %s.\n  Reproduce (an "
+              "echo server, then the client: it must end by itself): %s",
+              n != 13 ? "did not get both lines" : "never saw EOF", with_peer("printf "
+              "'first\\nsecond\\n' | timeout 5 %s 127.0.0.1 7777"));
     sleep_ms(50);
     cr_assert(cl_send(fd, "tfisr\ndsocne\n", 13, REPLY_MS));
     close(fd), close(lfd);
@@ -168,7 +185,9 @@ Test(client, big_input)
             break;
         cr_assert(cl_send(fd, out + got, n, REPLY_MS), "the client stopped reading replies "
                   "while it was still sending: its reader and writer must run at the same "
-                  "time.\n  Reproduce: shake_client 127.0.0.1 PORT < a-1-MB-file");
+                  "time.\n  Reproduce (an echo server, then the client): %s",
+                  with_peer("head -c 1000000 /dev/zero | tr '\\0' x | timeout 10 %s "
+                            "127.0.0.1 7777 | wc -c"));
         got += n;
     }
     close(fd), close(lfd);
@@ -191,6 +210,7 @@ Test(client, connection_refused)
     struct sockaddr_in sa = { .sin_family = AF_INET };
     socklen_t sl = sizeof sa;
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    tl_test_is_peer(); /* the port it holds is part of the failure */
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     cr_assert(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
               getsockname(fd, (struct sockaddr *)&sa, &sl) == 0);
