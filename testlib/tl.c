@@ -1006,8 +1006,9 @@ void tl_repro_update(tl_result *r)
     c[0] = '\0';
     if (r->cmd_in_pipe)
         n = appendf(c, cap, n, "%s | ", r->cmd_in);
-    /* timeout execs what follows: variables then go through env */
-    if (r->hung)
+    /* timeout execs what follows: variables then go through env. (With actions on $!,
+     * $! must stay the program: a last kill after the deadline stands for timeout.) */
+    if (r->hung && !r->n_acts)
         n = appendf(c, cap, n, "timeout -k 1 %d %s", r->cmd_timeout_s < 2 ? 2 : r->cmd_timeout_s,
                     r->cmd_env[0] ? "env " : "");
     if (r->cmd_env[0])
@@ -1035,6 +1036,8 @@ void tl_repro_update(tl_result *r)
             int ms = i ? r->act_ms[i] - r->act_ms[i - 1] : r->act_ms[i];
             n = appendf(c, cap, n, " sleep %.1f; %s;", (ms < 100 ? 100 : ms) / 1000.0, r->acts[i]);
         }
+        if (r->hung)
+            n = appendf(c, cap, n, " sleep %d; kill $! 2>/dev/null;", r->cmd_timeout_s);
         n = appendf(c, cap, n, " wait $!)");
     }
     if (r->look[0])
@@ -1111,8 +1114,11 @@ static unsigned long out_hash(const char *out, const pid_t *pids, int npids, boo
         }
     }
     norm[n] = '\0';
-    for (char *save = NULL, *l = strtok_r(norm, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+    for (char *save = NULL, *l = strtok_r(norm, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        if (shape && !strcmp(l, "S"))
+            l[0] = '#'; /* a number alone on its line is a value (seq, wc), not a pid */
         lines[nlines++] = l;
+    }
     qsort(lines, nlines, sizeof *lines, cmp_str);
     unsigned long h = 1469598103934665603UL;
     for (size_t i = 0; i < nlines; i++) {
