@@ -131,6 +131,7 @@ static void serve_child(struct server *sv, int conn, const sigset_t *old_mask)
         fcntl(conn, F_SETFL, flags & ~O_NONBLOCK); /* accepted from a non-blocking listener */
     set_nodelay(conn);
     int rc = session_serve_blocking(conn, sv->echo);
+    close(conn);
     _exit(rc == 0 ? 0 : 1);
 }
 

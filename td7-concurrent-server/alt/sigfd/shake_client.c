@@ -40,21 +40,27 @@ static void writer(int sock)
             if (errno == EINTR)
                 continue;
             fprintf(stderr, "%s: read from stdin: %s\n", PROG, strerror(errno));
+            close(sock);
             _exit(1);
         }
         for (ssize_t off = 0; off < n;) {
             ssize_t k = send(sock, buf + off, (size_t)(n - off), MSG_NOSIGNAL);
             if (k < 0 && errno == EINTR)
                 continue;
-            if (k < 0) /* the server is gone or reset us: the parent reports it */
-                _exit(errno == EPIPE || errno == ECONNRESET ? 0 : 1);
+            if (k < 0) { /* the server is gone or reset us: the parent reports it */
+                int e = errno;
+                close(sock);
+                _exit(e == EPIPE || e == ECONNRESET ? 0 : 1);
+            }
             off += k;
         }
     }
     if (shutdown(sock, SHUT_WR) == -1 && errno != ENOTCONN) {
         fprintf(stderr, "%s: shutdown: %s\n", PROG, strerror(errno));
+        close(sock);
         _exit(1);
     }
+    close(sock);
     _exit(0);
 }
 
