@@ -41,7 +41,10 @@ objs_of   = $(addprefix $(IMPL_DIR)/obj/,$(patsubst %.c,%.o,$(call srcs_of,$(1))
 TL_DIR    := $(ROOT)/testlib
 TL_BUILD  ?= $(ROOT)/testlib/build
 TL_SO     := $(TL_BUILD)/tl_preload.so
-TL_OBJS   := $(TL_BUILD)/tl.o $(TL_BUILD)/tl_report.o
+TL_OBJS   := $(TL_BUILD)/tl.o $(TL_BUILD)/tl_report.o $(TL_BUILD)/tl_results.o \
+             $(TL_BUILD)/proctree.o
+# The scorer (testlib/tl_score.c) as a program: tools/score and tools/selftest score with it.
+TL_SCORE  := $(TL_BUILD)/tl-score
 TEST_SRCS := $(wildcard tests/*.c)
 TEST_BIN  := $(BUILD)/tests/run_tests
 RESULTS   := $(IMPL_DIR)/results.tsv
@@ -99,9 +102,13 @@ $(TEST_BIN): $(TEST_SRCS) $(TL_OBJS) $(TL_DIR)/tl.h
 	@mkdir -p $(dir $@)
 	$(CC) $(REQ_CFLAGS) $(CFLAGS) -D_GNU_SOURCE -I$(TL_DIR) $(CR_FLAGS) -o $@ $(TEST_SRCS) $(TL_OBJS) $(CR_LIBS)
 
-$(TL_BUILD)/%.o: $(TL_DIR)/%.c $(TL_DIR)/tl.h
+$(TL_BUILD)/%.o: $(TL_DIR)/%.c $(wildcard $(TL_DIR)/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(REQ_CFLAGS) $(CFLAGS) $(CR_FLAGS) -c -o $@ $<
+
+$(TL_SCORE): $(TL_DIR)/tl_score_main.c $(TL_DIR)/tl_score.c $(TL_DIR)/tl_results.c $(wildcard $(TL_DIR)/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(REQ_CFLAGS) $(CFLAGS) -o $@ $(TL_DIR)/tl_score_main.c $(TL_DIR)/tl_score.c $(TL_DIR)/tl_results.c
 
 $(TL_SO): $(TL_DIR)/tl_preload.c
 	@mkdir -p $(dir $@)
@@ -138,9 +145,12 @@ endif
 endif
 SUB_MAKE = MAKEFLAGS='$(subst q,,$(firstword $(MAKEFLAGS))) $(wordlist 2,999,$(MAKEFLAGS))' \
            $(MAKE) -s --no-print-directory
+scorer: $(TL_SCORE)
+.PHONY: scorer
+
 check:
-	+@$(SUB_MAKE) results && \
-	  $(ROOT)/tools/score --name "$(EXERCISE)" --impl "$(IMPL)" rubric.tsv "$(RESULTS)"
+	+@$(SUB_MAKE) results scorer && \
+	  TL_SCORE="$(TL_SCORE)" $(ROOT)/tools/score --name "$(EXERCISE)" --impl "$(IMPL)" rubric.tsv "$(RESULTS)"
 
 # Programs whose student sources are all still the skeleton's are not started: memcheck
 # skips their scenarios (valgrind on a skeleton checks nothing) without building them.

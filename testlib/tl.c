@@ -21,6 +21,7 @@
  */
 #define _GNU_SOURCE
 #include "tl.h"
+#include "proctree.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -126,68 +127,6 @@ static char *slurp(const char *path, size_t *len)
 
 /* ---------- process scanning (async-signal-safe: raw syscalls only) ---------- */
 
-struct linux_dirent64 {
-    uint64_t d_ino;
-    int64_t d_off;
-    unsigned short d_reclen;
-    unsigned char d_type;
-    char d_name[];
-};
-
-/* Parse "pid (comm) S ppid pgrp ..." from /proc/PID/stat. */
-static bool read_stat(pid_t pid, char *state, pid_t *ppid, pid_t *pgrp)
-{
-    char path[64], buf[512];
-    int n = snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    if (n <= 0)
-        return false;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    ssize_t k = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (k <= 0)
-        return false;
-    buf[k] = '\0';
-    char *p = strrchr(buf, ')');
-    if (!p || sscanf(p + 1, " %c %d %d", state, ppid, pgrp) != 3)
-        return false;
-    return true;
-}
-
-/* Children of this process: pids, states. Returns the count (<= max). */
-static int scan_children(pid_t *pids, char *states, pid_t *pgrps, int max)
-{
-    pid_t self = getpid();
-    char buf[4096];
-    int n = 0, fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    for (;;) {
-        long k = syscall(SYS_getdents64, fd, buf, sizeof buf);
-        if (k <= 0)
-            break;
-        for (long off = 0; off < k;) {
-            struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
-            off += d->d_reclen;
-            if (d->d_name[0] < '1' || d->d_name[0] > '9')
-                continue;
-            pid_t pid = (pid_t)atoi(d->d_name), ppid, pgrp;
-            char st;
-            if (n < max && read_stat(pid, &st, &ppid, &pgrp) && ppid == self) {
-                pids[n] = pid;
-                if (states)
-                    states[n] = st;
-                if (pgrps)
-                    pgrps[n] = pgrp;
-                n++;
-            }
-        }
-    }
-    close(fd);
-    return n;
-}
-
 static bool is_tracked(pid_t pid)
 {
     for (int i = 0; i < MAX_PROCS; i++)
@@ -196,25 +135,18 @@ static bool is_tracked(pid_t pid)
     return false;
 }
 
-/* Kill and reap every child of this process; with keep_tracked, spare the other
- * programs the test still runs (tracked) and their process groups. */
+/* With keep_tracked: spare the other programs the test still runs and their groups. */
+static bool spare_tracked(const struct pt_child *c, void *arg)
+{
+    (void)arg;
+    return is_tracked(c->pid) || is_tracked(c->pgrp);
+}
+
+/* Kill and reap every child of this process (testlib/proctree.c: we are a subreaper,
+ * so daemonized grandchildren are reached too); async-signal-safe. */
 static void kill_children(bool keep_tracked, int rounds)
 {
-    pid_t pids[256], pgrps[256];
-    for (int round = 0; round < rounds; round++) {
-        int n = scan_children(pids, NULL, pgrps, 256), killed = 0;
-        for (int i = 0; i < n; i++) {
-            if (keep_tracked && (is_tracked(pids[i]) || is_tracked(pgrps[i])))
-                pids[i] = 0;
-            else if (kill(pids[i], SIGKILL) == 0)
-                killed++;
-        }
-        if (!killed)
-            return;
-        for (int i = 0; i < n; i++)
-            if (pids[i])
-                waitpid(pids[i], NULL, 0);
-    }
+    pt_kill_tree(rounds, keep_tracked ? spare_tracked : NULL, NULL, NULL);
 }
 
 /* Async-signal-safe: kill every tracked group and every child, reap them. */
@@ -843,25 +775,24 @@ bool tl_wait_output(tl_proc *p, const char *needle, int timeout_ms)
 /* Record the orphans reparented to us by the end of the program. */
 static void note_leftovers(tl_proc *p)
 {
-    pid_t pids[256], pgrps[256];
-    char st[256];
-    int n = scan_children(pids, st, pgrps, 256);
+    struct pt_child c[256];
+    int n = pt_children(c, 256);
     for (int i = 0; i < n; i++) {
-        if (is_tracked(pids[i]) && pids[i] != p->pid)
+        if (is_tracked(c[i].pid) && c[i].pid != p->pid)
             continue; /* another program this test runs */
-        bool mine = pgrps[i] == p->pid || !is_tracked(pgrps[i]);
+        bool mine = c[i].pgrp == p->pid || !is_tracked(c[i].pgrp);
         if (!mine)
             continue;
-        if (st[i] == 'Z' && p->r.n_zombie < TL_MAX_PIDS) {
+        if (c[i].state == 'Z' && p->r.n_zombie < TL_MAX_PIDS) {
             /* reap it now, to say how it ended (exit status or signal) */
             int ws = 0;
-            if (waitpid(pids[i], &ws, WNOHANG) != pids[i])
+            if (waitpid(c[i].pid, &ws, WNOHANG) != c[i].pid)
                 ws = -1;
             p->r.zombie_status[p->r.n_zombie] = ws;
-            p->r.zombie[p->r.n_zombie++] = pids[i];
-        } else if (st[i] != 'Z' && p->r.n_leftover < TL_MAX_PIDS) {
-            p->r.leftover_state[p->r.n_leftover] = st[i];
-            p->r.leftover[p->r.n_leftover++] = pids[i];
+            p->r.zombie[p->r.n_zombie++] = c[i].pid;
+        } else if (c[i].state != 'Z' && p->r.n_leftover < TL_MAX_PIDS) {
+            p->r.leftover_state[p->r.n_leftover] = c[i].state;
+            p->r.leftover[p->r.n_leftover++] = c[i].pid;
         }
     }
 }

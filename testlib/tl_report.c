@@ -9,15 +9,16 @@
  * itself non-dumpable, so that no process of the same uid can reach the descriptor
  * through /proc/PID/fd or ptrace.
  *
- * Record: SUITE/TEST <TAB> PASS|FAIL|SKIP|CRASH|TIMEOUT <TAB> message (a skipped test
- * scores nothing: tools/score shows it as SKIP), one per line, with
- * backslash, tab and newline escaped as \\, \t and \n.
+ * Records: the format of tl_results.h (its one writer and reader): SUITE/TEST <TAB>
+ * PASS|FAIL|SKIP|CRASH|TIMEOUT <TAB> escaped message, one per test.
  *
  * With $TL_RESULTS_TIMES=1 (the grader sets it) each test also gets "SUITE/TEST <TAB>
  * START <TAB> ms" when it starts and "... END ..." just before its record, ms being
  * CLOCK_MONOTONIC milliseconds: the grader matches them with the moment the sandbox saw
  * a limit, to name the test that was running.
  */
+#include "tl_results.h"
+
 #include <criterion/criterion.h>
 #include <criterion/hooks.h>
 #include <stdbool.h>
@@ -31,19 +32,6 @@
 
 static int results_fd = -1;
 static bool with_times;
-
-static size_t put_escaped(char *out, size_t n, size_t cap, const char *s)
-{
-    for (; s && *s && n + 3 < cap; s++) {
-        if (*s == '\\' || *s == '\t' || *s == '\n') {
-            out[n++] = '\\';
-            out[n++] = *s == '\\' ? '\\' : *s == '\t' ? 't' : 'n';
-        } else {
-            out[n++] = *s;
-        }
-    }
-    return n;
-}
 
 ReportHook(PRE_ALL)(struct criterion_test_set *set)
 {
@@ -96,10 +84,11 @@ static void write_time(const struct criterion_test *t, const char *what)
         return;
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    char line[1024];
-    int n = snprintf(line, sizeof line, "%s/%s\t%s\t%lld\n", t->category, t->name, what,
-                     (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-    if (n > 0 && (size_t)n < sizeof line && write(results_fd, line, (size_t)n) != n)
+    char line[1024], name[768];
+    snprintf(name, sizeof name, "%s/%s", t->category, t->name);
+    size_t n = tl_results_time(line, sizeof line, name, what,
+                               (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+    if (n > 0 && write(results_fd, line, n) != (ssize_t)n)
         perror("tl_report: cannot write results");
 }
 
@@ -115,13 +104,14 @@ static void write_record(struct criterion_test_stats *stats, const char *status,
     note_written(stats->test);
     write_time(stats->test, "END");
     static char line[8192];
-    size_t n = (size_t)snprintf(line, sizeof line, "%s/%s\t%s\t", stats->test->category,
-                                stats->test->name, status);
-    n = put_escaped(line, n < sizeof line ? n : sizeof line, sizeof line, why);
+    char name[768];
+    snprintf(name, sizeof name, "%s/%s", stats->test->category, stats->test->name);
+    size_t n = tl_results_head(line, sizeof line, name, status);
+    n = tl_results_escape(line, n, sizeof line, why);
     for (struct criterion_assert_stats *a = stats->asserts; a; a = a->next)
         if (!a->passed) {
-            n = put_escaped(line, n, sizeof line, a->message);
-            n = put_escaped(line, n, sizeof line, "\n");
+            n = tl_results_escape(line, n, sizeof line, a->message);
+            n = tl_results_escape(line, n, sizeof line, "\n");
         }
     line[n++] = '\n';
     if (write(results_fd, line, n) != (ssize_t)n)
