@@ -95,8 +95,8 @@ endif
 TL_REPLAY := $(TL_BUILD)/tl_replay
 tests: $(TEST_BIN) $(TL_SO) $(TL_REPLAY)
 
-$(TL_REPLAY): $(TL_DIR)/tl_replay.c $(TL_BUILD)/tl.o $(TL_DIR)/tl.h
-	$(CC) $(REQ_CFLAGS) $(CFLAGS) -D_GNU_SOURCE -I$(TL_DIR) -o $@ $< $(TL_BUILD)/tl.o
+$(TL_REPLAY): $(TL_DIR)/tl_replay.c $(TL_BUILD)/tl.o $(TL_BUILD)/proctree.o $(TL_DIR)/tl.h
+	$(CC) $(REQ_CFLAGS) $(CFLAGS) -D_GNU_SOURCE -I$(TL_DIR) -o $@ $< $(TL_BUILD)/tl.o $(TL_BUILD)/proctree.o
 
 $(TEST_BIN): $(TEST_SRCS) $(TL_OBJS) $(TL_DIR)/tl.h
 	@mkdir -p $(dir $@)
