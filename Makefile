@@ -60,6 +60,7 @@ test: instructor-only
 	@# each one's report is printed whole, in order.
 	@printf '%s\n' $(EXERCISES) | xargs -P 2 -I{} sh -c 'tools/selftest {} $(SUMMARY) > build/selftest-{}.txt 2>&1'; \
 	  for e in $(EXERCISES); do cat build/selftest-$$e.txt; done; \
+	  tools/subsuite scorer $(SUMMARY) testlib/golden/check; \
 	  tools/subsuite sandbox $(SUMMARY) $(MAKE) -s -C grader/sandbox test; \
 	  tools/subsuite grader $(SUMMARY) $(MAKE) -s -C grader test; \
 	  tools/distcheck $(SUMMARY); \
