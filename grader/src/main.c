@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 struct options {
@@ -36,6 +37,7 @@ struct options {
     char *own_workdir;           /* the work directory we made (removed at the end) */
     int no_isolation, allow_no_isolation;
     int jobs, tl_jobs, timeout, regrade, no_merge, merge_only, autolab, keep, quiet, prepare;
+    int max_jobs;                /* without -j: up to this many when the CPUs idle */
     int timings;
     struct discover_opts d;
 };
@@ -67,7 +69,8 @@ static void usage(FILE *f)
           "  -o, --output DIR      reports go to DIR/<id>/, class files to DIR (grades)\n"
           "  -T, --tree DIR        the instructor tree (the workbook holding this grader)\n"
           "  -e, --exercises LIST  grade only these exercises (comma-separated)\n"
-          "  -j, --jobs N          exercises graded at once (number of CPUs)\n"
+          "  -j, --jobs N          exercises graded at once (default: as many as the CPUs\n"
+          "                        stay busy with, from the number of CPUs up to twice it)\n"
           "      --test-jobs N     Criterion jobs inside one test run (its default)\n"
           "  -t, --timeout SECS    wall-clock limit of one exercise's test run (240)\n"
           "      --regrade         grade again submissions that already have results.json\n"
@@ -105,6 +108,26 @@ static int parse_int(const char *s, int min, int *out)
     return 0;
 }
 
+/* Without -j: jobs spend much of their time waiting (tests' deadlines, a sleeping
+ * program, valgrind starting), so the pool may run up to twice as many as there are
+ * CPUs while the CPUs idle, within the memory (2 GiB per job: the sandbox's 1 GiB for the
+ * tests plus the memory check's) and never more than 16. */
+static int default_max_jobs(int cpus)
+{
+    long long avail = 0;
+    FILE *f = fopen("/proc/meminfo", "re");
+    char line[256];
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "MemAvailable: %lld kB", &avail) == 1)
+            break;
+    if (f)
+        fclose(f);
+    int by_mem = avail > 0 ? (int)(avail / (2LL << 20)) : cpus;
+    int n = 2 * cpus < by_mem ? 2 * cpus : by_mem;
+    n = n > 16 ? 16 : n;
+    return n < cpus ? cpus : n;
+}
+
 static int parse_options(int argc, char **argv, struct options *o)
 {
     static const struct option longs[] = {
@@ -121,13 +144,14 @@ static int parse_options(int argc, char **argv, struct options *o)
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     *o = (struct options){ .out = "grades", .jobs = cpus > 0 ? (int)cpus : 1, .timeout = 240,
                            .sim_threshold = SIM_DEFAULT_THRESHOLD };
+    o->max_jobs = default_max_jobs(o->jobs);
     int c, bad = 0;
     while (!bad && (c = getopt_long(argc, argv, "o:T:e:j:t:qh", longs, NULL)) != -1) {
         switch (c) {
         case 'o': o->out = optarg; break;
         case 'T': o->tree = optarg; break;
         case 'e': o->only = optarg; break;
-        case 'j': bad = parse_int(optarg, 1, &o->jobs); break;
+        case 'j': bad = parse_int(optarg, 1, &o->jobs); o->max_jobs = o->jobs; break;
         case 't': bad = parse_int(optarg, 5, &o->timeout); break;
         case 'q': o->quiet = 1; break;
         case 'h': usage(stdout); exit(0);
@@ -224,7 +248,7 @@ static int setup_isolation(struct run *r, char *err)
         fprintf(stderr, "grader: WARNING: NO ISOLATION: namespaces are unavailable; grading "
                 "serially (-j 1), each job as a uid of its own with limits; every report "
                 "says so\n");
-        r->o.jobs = 1;
+        r->o.jobs = r->o.max_jobs = 1;
     }
     return 0;
 }
@@ -373,7 +397,7 @@ static pid_t start_worker(struct run *r, int j, int slot)
 /* A worker ended: its submission is finished when its last exercise is. */
 static int worker_done(struct run *r, pid_t *slots, int *slot_job, pid_t pid)
 {
-    for (int k = 0; k < r->o.jobs; k++)
+    for (int k = 0; k < r->o.max_jobs; k++)
         if (slots[k] == pid) {
             struct submission *s = &r->subs[slot_job[k] / r->nex];
             slots[k] = 0;
@@ -391,19 +415,67 @@ static void stop_workers(pid_t *slots, int n)
             kill(slots[k], SIGTERM);
 }
 
-/* Run every (submission, exercise) job, -j at a time. */
+/* The share of CPU time idle since the last call (/proc/stat), or -1 the first time. */
+static double cpu_idle(void)
+{
+    static unsigned long long last_idle, last_total;
+    unsigned long long v[8] = { 0 }, total = 0;
+    FILE *f = fopen("/proc/stat", "re");
+    int n = f ? fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
+                       &v[3], &v[4], &v[5], &v[6], &v[7]) : 0;
+    if (f)
+        fclose(f);
+    if (n < 5)
+        return -1;
+    for (int i = 0; i < 8; i++)
+        total += v[i];
+    unsigned long long idle = v[3] + v[4];
+    double share = last_total && total > last_total
+                   ? (double)(idle - last_idle) / (double)(total - last_total) : -1;
+    last_idle = idle, last_total = total;
+    return share;
+}
+
+/* May one more job start now? Always up to -j; past it (up to max_jobs, without -j)
+ * only when the CPUs were more than a third idle over the last second and no job
+ * started within it: a new job takes a moment to load the CPUs. */
+static int may_start(const struct run *r, int running, double *last_start)
+{
+    if (running < r->o.jobs)
+        return 1;
+    if (running >= r->o.max_jobs)
+        return 0;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    double now = (double)ts.tv_sec + ts.tv_nsec / 1e9;
+    if (now - *last_start < 1.0)
+        return 0;
+    double idle = cpu_idle();
+    if (idle < 0.34)
+        return 0;
+    *last_start = now;
+    return 1;
+}
+
+/* Run every (submission, exercise) job: -j at a time, or (without -j) as many as keep
+ * the CPUs busy, up to max_jobs. */
 static void run_pool(struct run *r)
 {
-    pid_t *slots = calloc((size_t)r->o.jobs, sizeof *slots);
-    int *slot_job = calloc((size_t)r->o.jobs, sizeof *slot_job);
+    pid_t *slots = calloc((size_t)r->o.max_jobs, sizeof *slots);
+    int *slot_job = calloc((size_t)r->o.max_jobs, sizeof *slot_job);
     int njobs = r->nsubs * r->nex, next = 0, running = 0;
+    double last_start = 0;
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    cpu_idle();
     for (;;) {
         while (next < njobs && r->subs[next / r->nex].skip)
             next++;
         int k = 0;
-        while (k < r->o.jobs && slots[k])
+        while (k < r->o.max_jobs && slots[k])
             k++;
-        if (!stop && next < njobs && k < r->o.jobs) {
+        if (!stop && next < njobs && k < r->o.max_jobs && may_start(r, running, &last_start)) {
             slot_job[k] = next;
             slots[k] = start_worker(r, next++, k);
             if (slots[k] == -1) {
@@ -416,9 +488,16 @@ static void run_pool(struct run *r)
         if (running == 0)
             break;
         int st;
-        pid_t pid = waitpid(-1, &st, 0);
+        pid_t pid = waitpid(-1, &st, WNOHANG);
+        if (pid == 0) {     /* nothing ended: wait for one, or look at the CPUs again */
+            struct timespec tick = { 0, 250000000 };
+            sigtimedwait(&chld, NULL, &tick);
+            if (stop)
+                stop_workers(slots, r->o.max_jobs);
+            continue;
+        }
         if (pid == -1 && errno == EINTR && stop)
-            stop_workers(slots, r->o.jobs);
+            stop_workers(slots, r->o.max_jobs);
         if (pid > 0 && worker_done(r, slots, slot_job, pid))
             running--;
     }
