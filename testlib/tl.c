@@ -713,6 +713,45 @@ void tl_signal(tl_proc *p, int sig)
     }
 }
 
+/* path as the line names it (a file of the test's directory is in the run's copy) */
+static const char *shown_path(tl_proc *p, const char *path)
+{
+    static char buf[700];
+    const char *a = shown_arg(path, 1, p->cwd);
+    size_t n = append_word(buf, sizeof buf, 0, a);
+    buf[n] = '\0';
+    if (a[0] == HERE[0] && !p->r.cmd_cd && !strstr(p->r.cmd_argv, HERE))
+        make_run_dir(&p->r, NULL); /* the line names its directory: it must exist */
+    return buf;
+}
+
+void tl_note_wrote(tl_proc *p, const char *path, const char *data, size_t len)
+{
+    const char *dir = getenv("TL_REPRO_DIR"), *show = getenv("TL_REPRO_SHOW");
+    char file[700], act[1500];
+    if (!dir || !*dir || !show || !*show)
+        return;
+    snprintf(file, sizeof file, "%s/wrote-%d-%d", dir, (int)getpid(), p->index);
+    int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    bool ok = fd >= 0 && write(fd, data, len) == (ssize_t)len;
+    if (fd >= 0)
+        close(fd);
+    if (!ok)
+        return;
+    snprintf(act, sizeof act, "cat %s%s/wrote-%d-%d > %s", show[0] == '/' ? "" : UP, show,
+             (int)getpid(), p->index, shown_path(p, path));
+    tl_note_action(p, act);
+    p->r.peer_in_line = true;
+}
+
+void tl_note_read(tl_proc *p, const char *path)
+{
+    char act[800];
+    snprintf(act, sizeof act, "cat %s >&2", shown_path(p, path)); /* its stdout: the program's */
+    tl_note_action(p, act);
+    p->r.peer_in_line = true;
+}
+
 void tl_note_action(tl_proc *p, const char *shell)
 {
     if (p->r.n_acts < 4) { /* the Reproduce line does it: "& sleep T; ACT" */
@@ -1098,7 +1137,7 @@ tl_result tl_wait(tl_proc *p)
     }
     p->r.elapsed_ms = now_ms() - p->t0;
     note_live(p, false);
-    if (test_is_peer && !p->r.no_replay[0])
+    if (test_is_peer && !p->r.no_replay[0] && !p->r.peer_in_line)
         snprintf(p->r.no_replay, sizeof p->r.no_replay, "the test was its peer");
     if (p->r.started && !p->r.timed_out)
         note_leftovers(p);
@@ -1143,7 +1182,7 @@ tl_result tl_wait(tl_proc *p)
     else if (p->r.peer && !p->r.look[0])
         snprintf(p->r.look, sizeof p->r.look, "the test ran another program alongside it "
                  "(see the message): start that one too, in another terminal");
-    else if (test_is_peer && !p->r.look[0])
+    else if (test_is_peer && !p->r.peer_in_line && !p->r.look[0])
         snprintf(p->r.look, sizeof p->r.look, "the test itself talked to it (as its reader, "
                  "writer, client or server): in another terminal, run its partner too");
     else if (p->r.n_ipc_leak && !p->r.look[0])

@@ -87,8 +87,9 @@ typedef struct {
     char run_dir[64];            /* its copy of the test's directory, under $TL_REPRO_SHOW */
     bool peer;                   /* it ran alongside another program of the test */
     char no_replay[64];          /* why the Reproduce check cannot rerun it alone, if so */
+    bool peer_in_line;           /* the test's part as its peer is in the line (tl_note_wrote) */
     int n_acts, act_ms[4];       /* what the test did to it while it ran, and when: */
-    char acts[4][48];            /* shell commands on $! ("kill -TERM $!": tl_signal) */
+    char acts[4][200];           /* shell commands on $! ("kill -TERM $!": tl_signal) */
     bool cmd_cd;                 /* the line runs in run_dir (the program uses its files) */
 } tl_result;
 
@@ -120,6 +121,11 @@ void tl_signal(tl_proc *p, int sig);            /* to the program (not its group
 /* The test acted on the running program other than by tl_signal (e.g. killed its child):
  * the same as a shell command on $! (e.g. "pkill -KILL -P $!"), for its Reproduce line. */
 void tl_note_action(tl_proc *p, const char *shell);
+/* The test, as the program's peer, wrote len bytes of data into path (a FIFO...) / read
+ * path to its end: its Reproduce line does the same ("cat SAVED > path", "cat path >&2"),
+ * so that the line alone reproduces the run although the test talked to it. */
+void tl_note_wrote(tl_proc *p, const char *path, const char *data, size_t len);
+void tl_note_read(tl_proc *p, const char *path);
 bool tl_alive(tl_proc *p);
 /* Wait until the program's stdout contains needle; false at timeout or if it ended. */
 bool tl_wait_output(tl_proc *p, const char *needle, int timeout_ms);

@@ -42,6 +42,7 @@ static tl_result read_writer(const char *prog, const char *path, bool make, long
     }
     int rfd = open_read_end(path), keep = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
     cr_assert(rfd >= 0 && keep >= 0, "test setup: cannot open %s", path);
+    tl_note_read(p, path); /* the Reproduce line reads it too */
     *eof = collect(rfd, &keep, &p, 1, s, 0, 0, 5000);
     tl_result r = tl_wait(p);
     close(rfd);
@@ -84,6 +85,8 @@ static tl_result feed_reader(const char *prog, const char *path, bool make, cons
         cr_assert(false, "the test could not open %s for writing: get_rand never opened it "
                   "for reading; %s", path, tl_explain(&r));
     }
+    if (!max_chunk) /* the Reproduce line writes it too (in chunks, it would not say how) */
+        tl_note_wrote(p, path, data, len);
     srand(seed);
     for (size_t off = 0, k; off < len; off += k) {
         k = max_chunk ? 1 + (size_t)rand() % (size_t)max_chunk : len;
@@ -326,6 +329,7 @@ Test(reader, creates_fifo)
                   "for a writer; %s", path, tl_explain(&r));
     }
     int wfd = open_write_end(path, p, 3000);
+    tl_note_wrote(p, path, data, len);
     bool wrote = wfd >= 0 && write_within(wfd, data, len, 3000);
     if (wfd >= 0)
         close(wfd);
