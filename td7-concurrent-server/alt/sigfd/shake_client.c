@@ -55,6 +55,12 @@ static void writer(int sock)
             off += k;
         }
     }
+    /* From here on the writer just finishes: a SIGTERM from the parent (the server may
+     * close as soon as it sees our EOF) must not end it with the socket still open. */
+    sigset_t term;
+    sigemptyset(&term);
+    sigaddset(&term, SIGTERM);
+    sigprocmask(SIG_BLOCK, &term, NULL);
     if (shutdown(sock, SHUT_WR) == -1 && errno != ENOTCONN) {
         fprintf(stderr, "%s: shutdown: %s\n", PROG, strerror(errno));
         close(sock);
