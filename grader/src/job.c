@@ -421,7 +421,7 @@ const char *job_describe(const struct job_outcome *out)
 /* Run the sandbox once on /bin/true in a new directory under WORK (not /tmp: without
  * namespaces the sandbox removes the slot's entries there); its messages go to our
  * stderr. Returns its exit status (1: ran without isolation), the verdict in MSG. */
-static int probe(const char *sandbox, int allow, const char *work, char *msg)
+static int probe(const char *sandbox, int allow, const char *work, int slot, char *msg)
 {
     char *dir = xasprintf("%s/probe-XXXXXX", work);
     if (mkdir_p(work, msg) == -1 || !mkdtemp(dir)) {
@@ -431,7 +431,9 @@ static int probe(const char *sandbox, int allow, const char *work, char *msg)
     }
     chmod(dir, 0755);
     char *verdict = xasprintf("%s/verdict", dir), *log = xasprintf("%s/log", dir);
-    char *argv[] = { (char *)sandbox, "--quiet", "--name", "probe", "--rw", dir, "--time", "30",
+    char slotarg[16];
+    snprintf(slotarg, sizeof slotarg, "%d", slot);
+    char *argv[] = { (char *)sandbox, "--quiet", "--slot", slotarg, "--name", "probe", "--rw", dir, "--time", "30",
                      "--verdict", verdict, "--log", log, allow ? "--allow-no-isolation" : "--quiet",
                      "--", "/bin/true", NULL };
     fflush(NULL);
@@ -455,13 +457,13 @@ static int probe(const char *sandbox, int allow, const char *work, char *msg)
 }
 
 const struct job_runner *job_sandboxed(const char *sandbox, int allow, const char *work,
-                                       int *degraded, char *err)
+                                       int slot, int *degraded, char *err)
 {
     static struct job_runner runner = { .run = run_sandboxed };
     char msg[ERRLEN];
     runner.sandbox = sandbox;
     *degraded = 0;
-    int rc = probe(sandbox, 0, work, msg);
+    int rc = probe(sandbox, 0, work, slot, msg);
     if (rc == 0)
         return &runner;
     if (!allow) {
@@ -470,7 +472,7 @@ const struct job_runner *job_sandboxed(const char *sandbox, int allow, const cha
                  "--no-isolation)", msg);
         return NULL;
     }
-    if (probe(sandbox, 1, work, msg) != 1) {
+    if (probe(sandbox, 1, work, slot, msg) != 1) {
         snprintf(err, ERRLEN, "the sandbox does not run: %.300s", msg);
         return NULL;
     }

@@ -62,12 +62,12 @@ struct job_runner;
 const struct job_runner *job_local(void);
 
 /* A runner through SANDBOX (grader/sandbox/sandbox), probed once on /bin/true in a new
- * directory under WORK. ALLOW: where namespaces are refused, run in the sandbox's
+ * directory under WORK, in SLOT (one of this grader's). ALLOW: where namespaces are refused, run in the sandbox's
  * degraded mode (--allow-no-isolation). Returns NULL with ERR saying how to fix it when
  * it cannot isolate and ALLOW is 0 (or it does not run); *DEGRADED = 1 when jobs will run
  * without namespaces. */
 const struct job_runner *job_sandboxed(const char *sandbox, int allow, const char *work,
-                                       int *degraded, char *err);
+                                       int slot, int *degraded, char *err);
 
 /* 1 when R runs jobs in the sandbox (the caller then runs the test binary directly). */
 int job_runner_isolated(const struct job_runner *r);

@@ -18,11 +18,13 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -51,6 +53,7 @@ struct run {
     int nsubs;
     struct grade_ctx g;
     int *order;        /* exercises in the order their jobs start: longest first */
+    int slot_base;     /* this grader's block of slots (claim_slots) */
     int failures;
 };
 
@@ -231,6 +234,36 @@ static int find_sandbox(struct options *o, char *err)
     return 0;
 }
 
+/* Slots are uids (61000 + slot): two graders on one machine (GNU parallel, or an
+ * instructor grading two classes) must not share one, or a job's kill(-1) and the
+ * degraded mode's sweep of its uid would reach the other grader's jobs. Each grader
+ * claims a block of 64 slots by holding a lock on /run/lock/workbook-grader-slots.K for
+ * its lifetime (released by the kernel when it exits, however it exits). */
+#define SLOT_BLOCK 64
+#define SLOT_BLOCKS 31     /* job uids 61000..62983; memcheck's are 2000 above */
+static int claim_slots(int *base, char *err)
+{
+    for (int k = 0; k < SLOT_BLOCKS; k++) {
+        char path[64];
+        snprintf(path, sizeof path, "/run/lock/workbook-grader-slots.%d", k);
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd == -1 && k == 0 && errno != EACCES && errno != ELOOP) {
+            snprintf(err, ERRLEN, "cannot create %s: %s", path, strerror(errno));
+            return -1;
+        }
+        if (fd == -1)
+            continue;
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            *base = k * SLOT_BLOCK;     /* fd stays open: the claim */
+            return 0;
+        }
+        close(fd);
+    }
+    snprintf(err, ERRLEN, "%d graders already run on this machine (every block of slots "
+             "is taken: /run/lock/workbook-grader-slots.*)", SLOT_BLOCKS);
+    return -1;
+}
+
 /* The runner of every job: the sandbox (probed), or the local one with --no-isolation.
  * -1 when the sandbox cannot isolate and --allow-no-isolation was not given. */
 static int setup_isolation(struct run *r, char *err)
@@ -241,7 +274,7 @@ static int setup_isolation(struct run *r, char *err)
     }
     int degraded;
     r->g.runner = job_sandboxed(r->o.sandbox_path, r->o.allow_no_isolation, r->g.jobs,
-                                &degraded, err);
+                                r->slot_base, &degraded, err);
     if (!r->g.runner)
         return -1;
     if (degraded) {
@@ -385,7 +418,7 @@ static pid_t start_worker(struct run *r, int j, int slot)
     if (pid == 0) {
         char err[ERRLEN];
         signal(SIGINT, SIG_IGN);
-        r->g.slot = slot;
+        r->g.slot = r->slot_base + slot;
         const struct exercise *ex = &r->ex[r->order[j % r->nex]];
         if (job_init_worker(err) == -1 || grade_exercise(&r->g, s, ex) == -1)
             _exit(1);
@@ -600,6 +633,12 @@ static int grade_run(struct run *r, int argc, char **argv, char *err)
         return 2;
     if (r->o.prepare)
         return 0;
+    if (r->o.max_jobs > SLOT_BLOCK)
+        r->o.max_jobs = SLOT_BLOCK;
+    if (r->o.jobs > SLOT_BLOCK)
+        r->o.jobs = SLOT_BLOCK;
+    if (!r->o.no_isolation && geteuid() == 0 && claim_slots(&r->slot_base, err) == -1)
+        return 2;
     if (setup_isolation(r, err) == -1)
         return 2;
     mark_skipped(r);
