@@ -68,7 +68,7 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: grader [options] SUBMISSION...   (directory, .tar, .tar.gz, .tgz, .zip,\n"
           "                                          or a folder of them: an LMS export)\n"
-          "       grader --merge -o OUTDIR         (gradebook and summary from OUTDIR/*/)\n"
+          "       grader --merge -o OUTDIR         (the class files from OUTDIR/*/)\n"
           "  -o, --output DIR      reports go to DIR/<id>/, class files to DIR (grades)\n"
           "  -T, --tree DIR        the instructor tree (the workbook holding this grader)\n"
           "  -e, --exercises LIST  grade only these exercises (comma-separated)\n"

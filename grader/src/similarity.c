@@ -511,6 +511,9 @@ int similarity_run(const char *outdir, const char *tree, const struct exercise *
 {
     double start = now_secs();
     *out = (struct sim_result){ .threshold = threshold };
+    char *csv = xasprintf("%s/similarity.csv", outdir);
+    unlink(csv);   /* no stale file when this run fails */
+    free(csv);
     char tmp[] = "/var/tmp/grader-sim-XXXXXX";
     if (!mkdtemp(tmp)) {
         snprintf(err, ERRLEN, "cannot create a directory in /var/tmp: %s", strerror(errno));

@@ -454,6 +454,11 @@ test_similarity() {
     "for id in reference renamed rewrite independent skeleton1 skeleton2; do grep -q \"href=\\\"\$id/feedback.html\\\"\" '$O/index.html' || exit 1; done"
   check "index.html: the plot is embedded" grep -q 'src="data:image/png;base64,' "$O/index.html"
   check "index.html: hints beside the pass rates" grep -q "$(awk -F'\t' 'NR == 2 { print substr($4, 1, 30) }' "$S/tree/td4-pipes/rubric.tsv")" "$O/index.html"
+  printf '<html><body><img src="data:image/png;base64,AAAA"><a href="nobody/feedback.html">x</a></body></html>\n' > "$O/.broken.html"
+  out=$("$here/tests/check-report.sh" "$O/.broken.html" 2>&1)
+  check "check-report.sh fails on a broken image and a dangling link" sh -c \
+    "echo '$out' | grep -q 'image:' && echo '$out' | grep -q 'link:nobody/feedback.html'"
+  rm -f "$O/.broken.html"
   out=$("$here/tests/check-report.sh" "$O/index.html" "$O"/*/feedback.html 2>&1)
   same "class report and every feedback.html pass the headless-Chromium check" "$?" 0
   echo "$out" | grep -v '^ok' | sed 's/^/       /'
