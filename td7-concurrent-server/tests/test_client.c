@@ -130,8 +130,9 @@ Test(client, end_of_input_half_closes)
     bool eof = cl_wait_eof(fd, 2000);
     cr_assert(n == 13 && eof, "after its input ends the client must send what it read, then "
               "shutdown(sock, SHUT_WR) so that the server sees EOF (close() in one process is "
-              "not enough: the other still holds the socket). The server %s.\n  Reproduce (an "
-              "echo server, then the client: it must end by itself): %s",
+              "not enough: the other still holds the socket). The server %s.\n  Reproduce: %s"
+              "\n  then: the line starts an echo server (socat) and the client, which must end "
+              "by itself",
               n != 13 ? "did not get both lines" : "never saw EOF", with_peer("printf "
               "'first\\nsecond\\n' | timeout 5 %s 127.0.0.1 7777"));
     sleep_ms(50);
@@ -185,7 +186,8 @@ Test(client, big_input)
             break;
         cr_assert(cl_send(fd, out + got, n, REPLY_MS), "the client stopped reading replies "
                   "while it was still sending: its reader and writer must run at the same "
-                  "time.\n  Reproduce (an echo server, then the client): %s",
+                  "time.\n  Reproduce: %s\n  then: the line starts an echo server (socat) and the "
+                  "client, which must print all 1000000 bytes",
                   with_peer("head -c 1000000 /dev/zero | tr '\\0' x | timeout 10 %s "
                             "127.0.0.1 7777 | wc -c"));
         got += n;
