@@ -274,8 +274,8 @@ Test(writer, pipe_buf_atomic)
     cr_assert(!s.bad_line, "%d send_rand wrote into one FIFO at once and line %ld read from it "
               "is \"%s\": their values got mixed. A write() into a pipe is atomic only up to "
               "PIPE_BUF bytes: write whole lines, at most PIPE_BUF bytes per write().\n"
-              "  Reproduce (4 writers at once, seeds %u..%u): %s", W, s.bad_line, s.bad, seed,
-              seed + W - 1, r[0].cmd);
+              "  Reproduce: %s\n  (the test ran %d writers at once, with seeds %u..%u)", W,
+              s.bad_line, s.bad, r[0].cmd, W, seed, seed + W - 1);
     cr_assert(s.count == total && s.sum == total_sum, "%d writers reported %lld values summing "
               "to %lld, the FIFO carried %lld values summing to %lld: values were lost or "
               "mixed (writes of at most PIPE_BUF bytes, whole lines only).\n  Reproduce: %s",
