@@ -2,8 +2,9 @@
  * hello_signals.c: td1 alternative (instructor only, alt/sigwait). The same contract as
  * the reference, another design: SIGUSR1 is blocked before fork and each child takes it
  * synchronously with sigwaitinfo() instead of a handler; ticks are scheduled on absolute
- * CLOCK_MONOTONIC deadlines; the child is drawn by rejection sampling (exactly uniform)
- * and the children are reaped in creation order with waitpid(pid).
+ * CLOCK_MONOTONIC deadlines; the child is drawn from the high-order bits of rand()
+ * (scaled, not rand() % n) and the children are reaped in creation order with
+ * waitpid(pid).
  * The contract (options, output lines, exit codes) is in ../README.md.
  */
 #include <errno.h>
@@ -203,16 +204,12 @@ static int fork_children(pid_t *pids, int n)
     return 0;
 }
 
-/* A uniform integer in [0, n): rand() values past the last whole multiple of n are
- * drawn again, so that no child is favoured (rand() % n is slightly biased). */
+/* A child index in [0, n), uniformly: the high-order bits of rand() scaled to n
+ * (rand() / (RAND_MAX + 1.0) * n), not rand() % n (the low-order bits). Same seed,
+ * same choices; not the reference's choices. */
 static int uniform(int n)
 {
-    int limit = RAND_MAX - (int)(((long)RAND_MAX + 1) % n);
-    int r;
-    do
-        r = rand();
-    while (r > limit);
-    return r % n;
+    return (int)((double)rand() / ((double)RAND_MAX + 1.0) * n);
 }
 
 /* Advance an absolute deadline by ms milliseconds and sleep until it. */
