@@ -99,20 +99,6 @@ static int read_grade(struct class *c, const char *path)
     return 1;
 }
 
-/* A CSV field: quoted when needed; a leading = + - @ is defused for spreadsheets. */
-static void csv_field(struct buf *b, const char *s)
-{
-    int quote = strpbrk(s, ",\"\n\r") != NULL;
-    if (quote)
-        buf_puts(b, "\"");
-    if (strchr("=+-@", s[0]) && s[0])
-        buf_puts(b, "'");
-    for (; *s; s++)
-        buf_add(b, *s == '"' ? "\"\"" : s, *s == '"' ? 2 : 1);
-    if (quote)
-        buf_puts(b, "\"");
-}
-
 static int by_id(const void *a, const void *b)
 {
     return strcmp(((const struct student *)a)->id, ((const struct student *)b)->id);

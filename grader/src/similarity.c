@@ -469,19 +469,6 @@ static int highest_first(const void *x, const void *y)
     return c ? c : strcmp(a->a, b->a) ? strcmp(a->a, b->a) : strcmp(a->b, b->b);
 }
 
-/* A CSV field (RFC 4180); a leading = + - @ is defused for spreadsheets, as in
- * gradebook.csv (ids may start with - or @). */
-static void csv_field(struct buf *b, const char *s)
-{
-    int quote = strpbrk(s, ",\"\n\r") != NULL;
-    buf_puts(b, quote ? "\"" : "");
-    if (s[0] && strchr("=+-@", s[0]))
-        buf_puts(b, "'");
-    for (; *s; s++)
-        buf_add(b, *s == '"' ? "\"\"" : s, *s == '"' ? 2 : 1);
-    buf_puts(b, quote ? "\"" : "");
-}
-
 static int write_csv(const char *outdir, const struct sim_result *r, char *err)
 {
     struct buf b = { 0 };

@@ -366,3 +366,14 @@ const char *fmt_points(double v)
     snprintf(b, 32, v == (double)(long long)v ? "%.0f" : "%.2f", v);
     return b;
 }
+
+void csv_field(struct buf *b, const char *s)
+{
+    int quote = strpbrk(s, ",\"\n\r") != NULL;
+    buf_puts(b, quote ? "\"" : "");
+    if (s[0] && strchr("=+-@", s[0]))
+        buf_puts(b, "'");
+    for (; *s; s++)
+        buf_add(b, *s == '"' ? "\"\"" : s, *s == '"' ? 2 : 1);
+    buf_puts(b, quote ? "\"" : "");
+}

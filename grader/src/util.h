@@ -43,4 +43,8 @@ char *excerpt(const char *text, int max_lines, size_t max_chars);
 /* Points as people write them: "3", "2.50" (4 rotating static buffers). */
 const char *fmt_points(double v);
 
+/* S as one CSV field (RFC 4180: quoted when it holds , " CR or LF), appended to B; a
+ * leading = + - @ gets a ' so that a spreadsheet does not run it as a formula. */
+void csv_field(struct buf *b, const char *s);
+
 #endif
