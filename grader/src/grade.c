@@ -121,7 +121,7 @@ static int work_copy(const struct grade_ctx *g, const char *from, const char *ro
  * Criterion's jobs and the deadline scale. Returns the array (strings to free). */
 static char **step_env(const struct grade_ctx *g, int results_fd)
 {
-    char **env = calloc(12, sizeof *env);
+    char **env = calloc(16, sizeof *env);
     int n = 0;
     env[n++] = xasprintf("TL_SUITE_LIMIT=%d", g->timeout_s > 30 ? g->timeout_s - 15 : g->timeout_s);
     if (results_fd >= 0)
@@ -151,6 +151,11 @@ static char **runner_argv(const struct grade_ctx *g, const char *dir, char **env
         n++;
     env[n++] = xasprintf("TD_BIN=%s/build/student", dir);
     env[n++] = xstrdup("TD_BIN_SHOW=build/student");
+    /* As tools/run-tests shows them: the Reproduce lines in the feedback then name the
+     * paths of the student's own tree (no TL_REPRO_DIR: a copied input would exist only
+     * in the grader's work copy, so the line says how many bytes the test gave). */
+    env[n++] = xstrdup("TL_PRELOAD_SHOW=../testlib/build/tl_preload.so");
+    env[n++] = xstrdup("TL_SELF_SHOW=build/tests/run_tests");
     env[n++] = xasprintf("TL_PRELOAD=%s/testlib/build/tl_preload.so", g->stage);
     env[n++] = xasprintf("TD_REF_BIN=%s/%s/build/solution", g->stage, ex);
     env[n] = NULL;
