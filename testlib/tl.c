@@ -754,8 +754,11 @@ void tl_note_read(tl_proc *p, const char *path)
 
 void tl_note_action(tl_proc *p, const char *shell)
 {
-    if (p->r.n_acts < 4) { /* the Reproduce line does it: "& sleep T; ACT" */
-        snprintf(p->r.acts[p->r.n_acts], sizeof p->r.acts[0], "%s", shell);
+    size_t len = strlen(shell);
+    /* the Reproduce line does it: "& sleep T; ACT"; an action cut short would be another
+     * command, so one too long for the line is left out */
+    if (p->r.n_acts < 4 && len < sizeof p->r.acts[0]) {
+        memcpy(p->r.acts[p->r.n_acts], shell, len + 1);
         p->r.act_ms[p->r.n_acts++] = (int)(now_ms() - p->t0);
     }
 }
