@@ -318,7 +318,7 @@ Test(pair, writer_file_read_by_reference)
     tl_result w = run_writer("mmap_writer", "data.bin", count, tl_random_seed());
     int *v = expect_written(&w, tl_path("data.bin"), count);
     tl_result r = run_reader(partner("mmap_reader"), "data.bin");
-    char what[700];
+    char what[sizeof w.cmd + 100];
     snprintf(what, sizeof what, "the file of \"%s\" read by %s", w.cmd,
              tl_ref_bin("mmap_reader") ? "the reference reader" : "your reader");
     expect_read(&r, v, count, what);
@@ -335,7 +335,7 @@ Test(pair, reader_reads_reference_file)
     int *v = (int *)td_read_file(tl_path("data.bin"), &len);
     cr_assert(v && len == (size_t)count * sizeof(int), "test setup: bad file from %s", w.cmd);
     tl_result r = run_reader("mmap_reader", "data.bin");
-    char what[700];
+    char what[sizeof w.cmd + 100];
     snprintf(what, sizeof what, "the file written by %s \"%s\"",
              tl_ref_bin("mmap_writer") ? "the reference writer" : "your writer", w.cmd);
     expect_read(&r, v, count, what);

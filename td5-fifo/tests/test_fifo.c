@@ -165,7 +165,7 @@ Test(args, runtime_errors)
     for (int i = 0; i < 2; i++)
         for (int j = 0; j < 3; j++) {
             struct stat st;
-            char buf[16] = "", cmd[512];
+            char buf[16] = "", cmd[sizeof ((tl_result *)0)->cmd];
             check_runtime_error(progs[i], targets[j], cmd, sizeof cmd);
             f = fopen(data, "r");
             size_t got = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
