@@ -468,8 +468,14 @@ static int recv_rest(struct conn *c)
 
 /* ============================== the worker loops ============================== */
 
+static void refuse(struct worker *w, struct conn *c);
+
 static void conn_fail(struct worker *w, struct conn *c, const char *what, int err)
 {
+    if (opt.mode == MODE_ECHO && !c->replied && (err == ECONNRESET || err == EPIPE)) {
+        refuse(w, c);                  /* closed unanswered, our line unread: an RST */
+        return;
+    }
     conn_error(&w->errors, what, err);
     if (c->fd >= 0) {
         if (opt.mode == MODE_CONNECT)
@@ -486,8 +492,9 @@ static void conn_fail(struct worker *w, struct conn *c, const char *what, int er
     }
 }
 
-/* The server closed c before answering it (select beyond FD_SETSIZE): not an error of
- * the server, a limit of its model; the run is reported as refused. */
+/* The server closed c before answering it (select beyond FD_SETSIZE: EOF, or an RST when
+ * our line was unread): not an error of the server, a limit of its model; the run is
+ * reported as refused. */
 static void refuse(struct worker *w, struct conn *c)
 {
     (void)w;
