@@ -30,8 +30,10 @@ else ifeq ($(IMPL),solution)
 else ifeq ($(patsubst buggy/%,buggy,$(IMPL)),buggy)
   BUG     := $(patsubst buggy/%,%,$(IMPL))
   SRC_DIR := $(BUILD)/src-buggy-$(BUG)
+else ifeq ($(patsubst alt/%,alt,$(IMPL)),alt)
+  SRC_DIR := $(IMPL)
 else
-  $(error IMPL must be student, solution or buggy/NAME, not '$(IMPL)')
+  $(error IMPL must be student, solution, buggy/NAME or alt/NAME, not '$(IMPL)')
 endif
 IMPL_DIR := $(BUILD)/$(subst /,-,$(IMPL))
 BINS     := $(addprefix $(IMPL_DIR)/,$(PROGRAMS))
@@ -70,6 +72,13 @@ endef
 
 $(IMPL_DIR)/obj/%.o: $(SRC_DIR)/%.c
 	$(COMPILE)
+
+# An alternative correct implementation (alt/NAME, instructor tree) holds only the files it
+# rewrites: the others are the reference's.
+ifeq ($(patsubst alt/%,alt,$(IMPL)),alt)
+$(IMPL_DIR)/obj/%.o: solution/%.c
+	$(COMPILE)
+endif
 
 # A provided file (a source no STUDENT_FILES line names): the one at the top. A static
 # rule, so that it never stands in for a student file (a plain %.c fallback built a buggy
