@@ -246,8 +246,8 @@ Test(run, seed_reproducible)
         same = same && child_index(&a, a.tick[k]) == child_index(&b, b.tick[k]);
         differ = differ || child_index(&a, a.tick[k]) != child_index(&c, c.tick[k]);
     }
-    cr_assert(same, "two runs with -s %u chose different children: seed rand with srand(seed) "
-              "once, in the parent.\n  Reproduce: %s", seed, a.r.cmd);
+    cr_assert(same, "two runs with -s %u chose different children: choose with rand() only "
+              "(main() already seeds it with -s; do not call srand() yourself).\n  Reproduce: %s", seed, a.r.cmd);
     cr_assert(differ, "seeds %u and %u chose the same 30 children: the seed must drive the "
               "choice.\n  Reproduce: %s", seed, seed + 1, c.r.cmd);
 }
