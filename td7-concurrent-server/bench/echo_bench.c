@@ -6,9 +6,13 @@
  * histogram, errors, its own CPU use), so that run-bench can tell whether the generator
  * itself was the bottleneck. Three modes:
  *
- *   echo_bench [-c CONNS] [-I IDLE] [-t THREADS] [-d SECS] [-w SECS] [-s SIZE] [-P] HOST PORT
+ *   echo_bench [-c CONNS] [-I IDLE] [-r RATE] [-t THREADS] [-d SECS] [-w SECS] [-s SIZE] [-P] HOST PORT
  *       persistent connections: each sends a SIZE-byte line (newline included), waits
- *       for the whole reply, checks it, sends the next one. Each thread runs its own
+ *       for the whole reply, checks it, sends the next one. -r paces them: after each
+ *       reply a connection waits CONNS/RATE seconds before its next line (think time), so
+ *       the offered load is a little under RATE requests/s whatever the server, and
+ *       server_cpu_pct measures what that load costs each model (the fair comparison
+ *       when the generator cannot saturate the server). Each thread runs its own
  *       epoll loop over its share of the connections (default: one thread per CPU this
  *       process may run on, see taskset). -I first opens IDLE more connections, has each
  *       answered once, and holds them open, silent, during the run: the idle-heavy
@@ -73,13 +77,15 @@
 #define HIST_SIZE (64 * SUB)
 
 enum mode { MODE_ECHO, MODE_CONNECT, MODE_IDLE };
-enum state { ST_FREE, ST_CONNECTING, ST_SENDING, ST_RECEIVING, ST_DEAD };
+enum state { ST_FREE, ST_CONNECTING, ST_SENDING, ST_RECEIVING, ST_THINKING, ST_DEAD };
 
 struct options {
     enum mode mode;
     long conns, idle;          /* active connections; idle ones held during the run */
     int threads;               /* 0: one per CPU given */
     double duration, warmup, timeout;
+    double rate;               /* -r: paced requests/s in total, 0: as fast as replies come */
+    uint64_t think_ns;         /* -r: a connection's pause between a reply and its next line */
     size_t size;
     int perm;
     long pgid;                 /* the server's process group, 0: none */
@@ -92,6 +98,7 @@ struct conn {
     int replied;               /* at least one reply received */
     size_t sent, got;
     uint64_t t_start;          /* ns, when the current request started */
+    uint64_t due;              /* ST_THINKING (-r): ns, when the next request goes */
     unsigned long seq;
     char *req, *resp;
 };
@@ -104,6 +111,8 @@ struct worker {
     uint64_t hist[HIST_SIZE];
     uint64_t requests, errors;
     uint64_t refused;          /* idle connections the server closed unanswered */
+    struct conn **thinking;    /* -r: ring of the ST_THINKING connections, in due order */
+    size_t think_head, think_len;
     int rst;                   /* close with an RST (no TIME_WAIT) */
 };
 
@@ -138,7 +147,7 @@ static void usage(const char *why)
 {
     if (why)
         fprintf(stderr, PROG ": %s; ", why);
-    fprintf(stderr, "usage: " PROG " [-C | -i] [-c CONNS] [-I IDLE] [-t THREADS] [-d SECS] [-w SECS]"
+    fprintf(stderr, "usage: " PROG " [-C | -i] [-c CONNS] [-I IDLE] [-r RATE] [-t THREADS] [-d SECS] [-w SECS]"
                     " [-s SIZE] [-T SECS] [-P] [-g PGID] HOST PORT\n");
     exit(2);
 }
@@ -306,12 +315,13 @@ static double parse_num(const char *s, const char *name, double min, double max)
 static void parse_options(int argc, char **argv)
 {
     int c;
-    while ((c = getopt(argc, argv, "Cic:I:t:d:w:s:T:Pg:")) != -1) {
+    while ((c = getopt(argc, argv, "Cic:I:r:t:d:w:s:T:Pg:")) != -1) {
         switch (c) {
         case 'C': opt.mode = MODE_CONNECT; break;
         case 'i': opt.mode = MODE_IDLE; break;
         case 'c': opt.conns = (long)parse_num(optarg, "connection count", 1, 1000000); break;
         case 'I': opt.idle = (long)parse_num(optarg, "idle connection count", 0, 1000000); break;
+        case 'r': opt.rate = parse_num(optarg, "rate", 1, 1e9); break;
         case 't': opt.threads = (int)parse_num(optarg, "thread count", 1, MAX_THREADS); break;
         case 'd': opt.duration = parse_num(optarg, "duration", 0.01, 3600); break;
         case 'w': opt.warmup = parse_num(optarg, "warmup", 0, 3600); break;
@@ -328,6 +338,9 @@ static void parse_options(int argc, char **argv)
     opt.port = argv[optind + 1];
     if (opt.idle && opt.mode != MODE_ECHO)
         usage("-I goes with persistent connections only");
+    if (opt.rate && opt.mode != MODE_ECHO)
+        usage("-r goes with persistent connections only");
+    opt.think_ns = opt.rate ? (uint64_t)(1e9 * (double)opt.conns / opt.rate) : 0;
     if (opt.threads == 0)
         opt.threads = cpus_given() < MAX_THREADS ? cpus_given() : MAX_THREADS;
     if (opt.threads > opt.conns)
@@ -570,7 +583,31 @@ static void complete(struct worker *w, struct conn *c, unsigned id, int measurin
         start_connection(w, c, id);
         return;
     }
+    if (opt.think_ns) {
+        /* The same pause for every connection: the ring stays in due order. */
+        c->due = now_ns() + opt.think_ns;
+        c->state = ST_THINKING;
+        w->thinking[(w->think_head + w->think_len++) % w->nconns] = c;
+        return;
+    }
     start_request(w, c, id);
+}
+
+/* -r: start the requests whose pause is over. Returns the ns until the next one is
+ * due, or 0 when none waits. */
+static uint64_t start_due(struct worker *w)
+{
+    uint64_t t = now_ns();
+    while (w->think_len) {
+        struct conn *c = w->thinking[w->think_head];
+        if (c->due > t)
+            return c->due - t;
+        w->think_head = (w->think_head + 1) % w->nconns;
+        w->think_len--;
+        if (c->state == ST_THINKING)
+            start_request(w, c, (unsigned)(c - w->conns));
+    }
+    return 0;
 }
 
 static void on_writable(struct worker *w, struct conn *c)
@@ -611,7 +648,9 @@ static void handle_event(struct worker *w, struct epoll_event *ev, int measuring
 {
     struct conn *c = ev->data.ptr;
     unsigned id = (unsigned)(c - w->conns);
-    if (c->state == ST_DEAD || c->state == ST_FREE)
+    /* A thinking connection has nothing to read (an echo server sends nothing unasked);
+     * an error or EOF meanwhile shows at its next request. */
+    if (c->state == ST_DEAD || c->state == ST_FREE || c->state == ST_THINKING)
         return;
     if ((ev->events & EPOLLOUT) && (c->state == ST_CONNECTING || c->state == ST_SENDING))
         on_writable(w, c);
@@ -666,7 +705,13 @@ static void *worker_main(void *arg)
         int p = atomic_load_explicit(&phase, memory_order_relaxed);
         if (p == 2)
             break;
-        int n = epoll_wait(w->ep, evs, MAX_EVENTS, 20);
+        /* At most 20 ms, to see the end of the run; with -r until the next due request. */
+        uint64_t wait_ns = 20000000;
+        uint64_t due_ns = opt.think_ns ? start_due(w) : 0;
+        if (due_ns && due_ns < wait_ns)
+            wait_ns = due_ns;
+        struct timespec ts = { (time_t)(wait_ns / 1000000000u), (long)(wait_ns % 1000000000u) };
+        int n = epoll_pwait2(w->ep, evs, MAX_EVENTS, &ts, NULL);
         if (n < 0 && errno != EINTR) {
             conn_error(&w->errors, "epoll_wait", errno);
             break;
@@ -685,8 +730,9 @@ static void alloc_conns(struct worker *w, size_t n)
 {
     w->nconns = n;
     w->conns = calloc(n, sizeof *w->conns);
+    w->thinking = calloc(n ? n : 1, sizeof *w->thinking);
     char *bufs = malloc(2 * opt.size * (n ? n : 1));
-    if (!w->conns || !bufs)
+    if (!w->conns || !w->thinking || !bufs)
         die("out of memory");
     for (size_t i = 0; i < n; i++) {
         struct conn *c = &w->conns[i];
@@ -710,6 +756,7 @@ static void close_conns(struct worker *w)
     close(w->ep);
     free(w->nconns ? w->conns[0].req : NULL);
     free(w->conns);
+    free(w->thinking);
 }
 
 /* Persistent mode: wait until every connection has had a first reply (or is lost), or
