@@ -111,6 +111,9 @@ const char *tl_bin(const char *prog);           /* $TD_BIN/prog */
 const char *tl_ref_bin(const char *prog);
 int tl_deadline(int ms);                        /* ms scaled by $TL_TIME_SCALE */
 unsigned tl_random_seed(void);                  /* a fresh seed, to pass as a program option */
+double tl_now_ms(void);                         /* monotonic clock, in milliseconds */
+void tl_sleep_ms(int ms);                       /* sleeps that resume after a signal */
+void tl_sleep_us(long us);
 
 tl_proc *tl_start(const tl_opts *o);            /* never NULL; see tl_result.started */
 int tl_stdin_fd(tl_proc *p);                    /* write end of stdin (stdin_pipe), or -1 */
@@ -166,9 +169,31 @@ const char *tl_ending(const tl_result *r);      /* "exited with status 1", ... *
 int tl_count_lines(const char *text);
 int tl_count_prefix(const char *text, const char *prefix);
 bool tl_one_line(const char *text);             /* exactly one non-empty line */
+/* Output made of lines "%d\n" only: the number of values (in a malloc'd *values), or -1
+ * with the first offending line (quoted) in bad. */
+long tl_parse_ints(const char *out, int **values, char *bad, size_t badcap);
 /* Names left in a directory other than those listed (NULL-terminated); "" if none. */
 const char *tl_dir_extra(const char *dir, const char *const *expected);
 /* Number of open descriptors of a live process (-1 if unknown). */
 int tl_fd_count(pid_t pid);
+
+/* The rest of the library, one concept per header (each also usable alone):
+ *   tl_file.h   whole files, writes that finish or meet a deadline
+ *   tl_child.h  stopping a program, waiting for a pair, running unprivileged
+ *   tl_procfs.h /proc views of a live program: children, zombies, descriptors
+ *   tl_ptree.h  a snapshot of a program's process tree with its pipe ends; the stall
+ *               watcher that stops a deadlocked program early and says who holds what
+ *   tl_exitprobe.h  what a program still holds at exit, and its read()/write() calls
+ *   tl_fifo.h   the test as a FIFO's reader or writer, without blocking
+ *   tl_net.h    the test as a client or a server (TCP on 127.0.0.1, Unix sockets)
+ * Every wait in them has a deadline (scaled by $TL_TIME_SCALE); none calls Criterion:
+ * they return an error and the test says what it means. */
+#include "tl_file.h"
+#include "tl_child.h"
+#include "tl_procfs.h"
+#include "tl_ptree.h"
+#include "tl_exitprobe.h"
+#include "tl_fifo.h"
+#include "tl_net.h"
 
 #endif
