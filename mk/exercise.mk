@@ -45,6 +45,8 @@ TL_BUILD  ?= $(ROOT)/testlib/build
 TL_SO     := $(TL_BUILD)/tl_preload.so
 TL_OBJS   := $(TL_BUILD)/tl.o $(TL_BUILD)/tl_report.o $(TL_BUILD)/tl_results.o \
              $(TL_BUILD)/proctree.o
+# The run recorder's reader: timelines in failure messages, make trace (testlib/tl_trace.h).
+TL_OBJS   += $(TL_BUILD)/tl_trace.o
 # The scorer (testlib/tl_score.c) as a program: tools/score and tools/selftest score with it.
 TL_SCORE  := $(TL_BUILD)/tl-score
 TEST_SRCS := $(wildcard tests/*.c)
@@ -104,8 +106,8 @@ endif
 TL_REPLAY := $(TL_BUILD)/tl_replay
 tests: $(TEST_BIN) $(TL_SO) $(TL_REPLAY)
 
-$(TL_REPLAY): $(TL_DIR)/tl_replay.c $(TL_BUILD)/tl.o $(TL_BUILD)/proctree.o $(TL_DIR)/tl.h
-	$(CC) $(REQ_CFLAGS) $(CFLAGS) -D_GNU_SOURCE -I$(TL_DIR) -o $@ $< $(TL_BUILD)/tl.o $(TL_BUILD)/proctree.o
+$(TL_REPLAY): $(TL_DIR)/tl_replay.c $(TL_BUILD)/tl.o $(TL_BUILD)/proctree.o $(TL_BUILD)/tl_trace.o $(TL_DIR)/tl.h
+	$(CC) $(REQ_CFLAGS) $(CFLAGS) -D_GNU_SOURCE -I$(TL_DIR) -o $@ $< $(TL_BUILD)/tl.o $(TL_BUILD)/proctree.o $(TL_BUILD)/tl_trace.o
 
 $(TEST_BIN): $(TEST_SRCS) $(TL_OBJS) $(TL_DIR)/tl.h
 	@mkdir -p $(dir $@)
@@ -170,6 +172,25 @@ memcheck:
 	fi; \
 	if [ "$$(echo $$skeleton)" != "$$(echo $(PROGRAMS))" ]; then $(SUB_MAKE) programs || exit 2; fi; \
 	MEMCHECK_SKELETON="$$skeleton" $(ROOT)/tools/memcheck "$(EXERCISE)" "$(IMPL_DIR)" memcheck.txt
+
+# make trace TEST=suite/name: that one test on this IMPL's programs, the recorder's story
+# of its run kept (testlib/tl_trace.h): build/trace/suite-name.txt, every event of the
+# test's last run (or of the run its failure explains), and .svg, its sequence diagram
+# drawn by mscgen (as the handouts' diagrams are) from the .msc beside it.
+TRACE_BASE = $(BUILD)/trace/$(subst /,-,$(TEST))
+trace: programs tests ref-programs
+	@test -n "$(TEST)" || { echo "usage: make trace TEST=suite/name [IMPL=...]" >&2; exit 2; }
+	@mkdir -p $(BUILD)/trace $(IMPL_DIR)/repro && rm -f $(TRACE_BASE).txt $(TRACE_BASE).msc $(TRACE_BASE).svg
+	@TD_BIN=$(abspath $(IMPL_DIR)) TD_BIN_SHOW=$(IMPL_DIR) TL_PRELOAD=$(abspath $(TL_SO)) \
+	  TL_PRELOAD_SHOW=$$(realpath -m --relative-to=. $(TL_SO)) TL_SELF_SHOW=$(TEST_BIN) \
+	  TL_REPRO_DIR=$(abspath $(IMPL_DIR)/repro) TL_REPRO_SHOW=$(IMPL_DIR)/repro \
+	  TD_REF_BIN="$(or $(TD_REF_BIN),$(if $(REF_BINS),$(abspath $(BUILD)/solution)))" \
+	  TL_TRACE_OUT=$(abspath $(TRACE_BASE)) $(TEST_BIN) --filter='$(TEST)' --jobs=1 || true
+	@test -s $(TRACE_BASE).txt || { echo "make trace: $(TEST) ran no traced program (is it a test of $(EXERCISE)?)" >&2; exit 1; }
+	@if command -v mscgen >/dev/null 2>&1; then mscgen -T svg -o $(TRACE_BASE).svg $(TRACE_BASE).msc; \
+	 else echo "make trace: mscgen is not installed (./setup installs it): no $(TRACE_BASE).svg" >&2; fi
+	@echo "make trace: $(TRACE_BASE).txt (every event)$(if $(wildcard /usr/bin/mscgen), and $(TRACE_BASE).svg (the diagram))"
+.PHONY: trace
 
 clean:
 	rm -rf $(BUILD)

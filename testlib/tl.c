@@ -22,6 +22,7 @@
 #define _GNU_SOURCE
 #include "tl.h"
 #include "proctree.h"
+#include "tl_trace.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -501,6 +502,8 @@ static char **build_env(tl_proc *p, const tl_opts *o)
         env[n++] = preload;
         snprintf(trace, sizeof trace, "TL_TRACE=%s", p->trace_path);
         env[n++] = trace;
+        if (getenv("TL_TIMELINE")) /* TL_TIMELINE=0: no timeline (tl_preload.c) */
+            env[n++] = "TL_TIMELINE=0";
         if (o->perturb) {
             unsigned s = tl_random_seed();
             snprintf(perturb, sizeof perturb, "TL_PERTURB=%s", o->perturb);
@@ -870,16 +873,13 @@ static void ipc_remove(const char *kind, int id)
 /* Objects the trace shim saw created and that still exist: note them, remove them. */
 static void note_ipc_leaks(tl_proc *p)
 {
-    FILE *f = fopen(p->trace_path, "r");
-    char kind[16], line[160];
-    int id;
+    const char *kinds[256];
+    int ids[256];
+    int nobj = tl_trace_created(p->trace_path, kinds, ids, 256);
     size_t n = 0;
-    if (!f)
-        return;
-    while (fgets(line, sizeof line, f)) { /* lines "KIND ID" among "fork P C", "exec P NAME" */
-        if (sscanf(line, "%15s %d", kind, &id) != 2 ||
-            (strcmp(kind, "shm") && strcmp(kind, "sem") && strcmp(kind, "msg")))
-            continue;
+    for (int i = 0; i < nobj; i++) { /* read by testlib/tl_trace.c, the format's owner */
+        const char *kind = kinds[i];
+        int id = ids[i];
         if (!ipc_exists(kind, id))
             continue;
         p->r.n_ipc_leak++;
@@ -888,7 +888,6 @@ static void note_ipc_leaks(tl_proc *p)
                           n ? ", " : "", kind, id);
         ipc_remove(kind, id);
     }
-    fclose(f);
 }
 
 /* The pids of the run: the program's, and both sides of every fork the trace shim saw
@@ -898,25 +897,7 @@ static void note_ipc_leaks(tl_proc *p)
  * with TL_TRACE_ALL). */
 static int trace_pids(const char *path, pid_t self, pid_t *pids, int *n, int max)
 {
-    FILE *f = fopen(path, "r");
-    const char *name = getenv("TL_SELF_NAME");
-    char line[128], comm[64];
-    int forks = 0, a, b;
-    bool found = false;
-    *n = 0;
-    pids[(*n)++] = self;
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "fork %d %d", &a, &b) == 2) {
-            forks++;
-            if (*n + 2 <= max)
-                pids[(*n)++] = a, pids[(*n)++] = b;
-        } else if (name && !found && sscanf(line, "exec %d %63s", &a, comm) == 2 &&
-                   !strncmp(comm, name, 15)) {
-            pids[0] = a, found = true;
-        }
-    if (f)
-        fclose(f);
-    return forks;
+    return tl_trace_pids(path, self, getenv("TL_SELF_NAME"), pids, n, max);
 }
 
 /* Append the run's Reproduce line and signature to $TL_REPLAY_LOG (set by selftest). */
@@ -1024,6 +1005,7 @@ void tl_mark_hung(tl_result *r)
 {
     r->hung = true;
     tl_repro_update(r);
+    tl_trace_update(r); /* make trace's files: a hang */
 }
 
 void tl_set_look(tl_result *r, const char *fmt, ...)
@@ -1192,6 +1174,7 @@ tl_result tl_wait(tl_proc *p)
         snprintf(p->r.look, sizeof p->r.look, "`ipcs` lists the objects left behind; remove "
                  "them with `ipcrm -m ID` / `ipcrm -s ID`");
     tl_repro_update(&p->r);
+    tl_trace_register(&p->r, p->trace_path); /* for tl_explain()'s timeline */
     tl_result r = p->r;
     free(p);
     return r;
@@ -1276,7 +1259,7 @@ static size_t list_leftovers(char *b, size_t cap, size_t n, const tl_result *r)
 
 const char *tl_explain(const tl_result *r)
 {
-    static char bufs[TL_BUFS][2048];
+    static char bufs[TL_BUFS][6144];
     static unsigned turn;
     char *buf = bufs[turn++ % TL_BUFS];
     size_t cap = sizeof bufs[0];
@@ -1303,8 +1286,11 @@ const char *tl_explain(const tl_result *r)
     }
     n = appendf(buf, cap, n, ".\n  Reproduce: %s", r->cmd);
     if (r->seed_note[0])
-        appendf(buf, cap, n, "\n  (the library and seed of that line add the delays that "
-                "exposed the race: after fork, around kill and in handlers)");
+        n = appendf(buf, cap, n, "\n  (the library and seed of that line add the delays that "
+                    "exposed the race: after fork, around kill and in handlers)");
+    const char *timeline = tl_timeline(r); /* testlib/tl_trace.c: what the run did */
+    if (*timeline)
+        appendf(buf, cap, n, "\n%s", timeline);
     return buf;
 }
 

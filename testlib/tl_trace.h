@@ -1,0 +1,81 @@
+/*
+ * tl_trace.h: the run recorder's trace files, their one reader, and what the tests
+ * show of them: a short timeline in every failure message, the whole timeline and an
+ * mscgen sequence diagram for `make trace`.
+ *
+ * The writer is testlib/tl_preload.c (loaded into every program a test runs, with
+ * TL_TRACE=FILE); nothing else parses the files. The format, one event per line, each
+ * written with one write():
+ *
+ *     SEC.USEC SEQ PID KIND ARGS...
+ *
+ * SEC.USEC: CLOCK_MONOTONIC; SEQ: the event's number in the run (a counter shared by
+ * the processes forked from the program: gaps are dropped events); PID: the process
+ * the event happened in. A descriptor TOKEN is p:INODE:MODE (pipe or FIFO), s:INODE:MODE
+ * (socket), MODE r/w/+, or - (not IPC). SET is a hexadecimal signal mask (bit N-1 for
+ * signal N). RC ERRNO: the call's result and its errno (0 on success). KIND ARGS:
+ *
+ *   exec NAME                  a process image starts with the recorder (the program)
+ *   fork CHILD ERRNO (CHILD -1: it failed)   execve PATH [FD=TOKEN...] (the IPC descriptors it keeps)
+ *   exec-failed ERRNO          exit STATUS (exit() or _exit() called)
+ *   kill TARGET SIG RC ERRNO   handler SIG SENDER_PID     handler-end SIG
+ *   sigaction SIG h|i|d FLAGS RC ERRNO (handler, ignore, default; FLAGS hex)
+ *   mask block|unblock|set SET RC ERRNO
+ *   pause  pause-end  sigsuspend SET  sigsuspend-end  sigwait SET  sigwait-end SIG RC
+ *   wait PID OPTIONS           (a wait that may block)
+ *   waited PID RESULT STATUS ERRNO
+ *   pipe RFD WFD TOKEN FLAGS   close FD TOKEN RC ERRNO
+ *   dup2 OLD NEW OLD_TOKEN NEW_TOKEN RC ERRNO   (dup: NEW is -1, the new fd is RC)
+ *   mkfifo RC ERRNO PATH       open FD TOKEN PATH (FIFOs and sockets only)
+ *   socket FD TOKEN DOMAIN TYPE ERRNO      socketpair FD1 FD2 TOKEN1 TOKEN2
+ *   bind FD RC ERRNO ADDR      listen FD RC ERRNO     accept LFD FD TOKEN ERRNO PEER
+ *   connect FD TOKEN RC ERRNO ADDR         shutdown FD TOKEN HOW RC ERRNO
+ *   mmap ADDR LEN PROT FLAGS FD PATH (shared or file mappings)   munmap ADDR LEN RC ERRNO
+ *   shm ID  sem ID  msg ID     (System V objects created)
+ *   shmat ID ADDR ERRNO        shmdt ADDR RC ERRNO    rmid shm|sem|msg ID RC ERRNO
+ *
+ * Past 10,000 events the recorder keeps the last 5,000 to 10,000 in FILE.tail0 and
+ * FILE.tail1 (which one is older: their sequence numbers say); fork, exec and the System
+ * V creations always go to FILE. With TL_TIMELINE=0 it records only those.
+ */
+#ifndef TL_TRACE_H
+#define TL_TRACE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "tl.h"
+
+/* Name the process pid in the timelines of this test ("server", "client 2"...); by
+ * default the program is "parent" (or its name if it never forked) and the processes
+ * it forks "child 1", "child 2"... in the order of their fork (their children
+ * "child 1.1"...). */
+void tl_trace_name(pid_t pid, const char *role);
+
+/* The timeline of run r, for a failure message: "What your program did (times in ms):"
+ * and at most about 25 lines (the rest summarised), or "" when the run was not traced.
+ * With $TL_TRACE_OUT=BASE it also writes BASE.txt (every event) and BASE.msc. Static
+ * buffers, 2 in turn. */
+const char *tl_timeline(const tl_result *r);
+
+/* Called by tl_wait() for every run: remembers where its trace is (for tl_timeline()),
+ * and with $TL_TRACE_OUT writes its files (the last run of a test wins, or the one a
+ * failure message explains). */
+void tl_trace_register(const tl_result *r, const char *path);
+
+/* The test changed r after tl_wait() (tl_mark_hung): $TL_TRACE_OUT's files follow. */
+void tl_trace_update(const tl_result *r);
+
+/* For tl.c: the pids of the run (pids[0]: self, or with self_name the first process
+ * that exec'd that program; then both sides of every fork); returns the fork count. */
+int tl_trace_pids(const char *path, pid_t self, const char *self_name, pid_t *pids, int *n,
+                  int max);
+/* For tl.c: the System V objects the run created, "shm"/"sem"/"msg" in kinds[i] (a
+ * static string) and the id in ids[i]; returns how many (at most max). */
+int tl_trace_created(const char *path, const char **kinds, int *ids, int max);
+
+/* Write the whole timeline of r (trace at path) to BASE.txt and its diagram to BASE.msc;
+ * 0 or -1. */
+int tl_trace_write(const tl_result *r, const char *path, const char *base);
+
+#endif
