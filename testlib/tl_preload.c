@@ -55,6 +55,7 @@
 #include <netinet/in.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
@@ -122,6 +123,10 @@ static int (*real_shmdt)(const void *);
 static int (*real_shmctl)(int, int, struct shmid_ds *);
 static int (*real_semctl)(int, int, int, ...);
 static int (*real_msgctl)(int, int, struct msqid_ds *);
+static long (*real_ptrace)(enum __ptrace_request, pid_t, void *, void *);
+/* This process traces another (a test's probe, a debugger): its waits return the
+ * tracee's stops, not the program's story. */
+static bool tracer;
 
 /* The handlers the program asked for, called by our trampolines. */
 static struct sigaction user_act[NSIG];
@@ -411,6 +416,7 @@ static void find_real(void)
     REAL(socket); REAL(socketpair); REAL(bind); REAL(listen); REAL(accept); REAL(accept4);
     REAL(connect); REAL(shutdown); REAL(mmap); REAL(munmap); REAL(shmget); REAL(semget);
     REAL(msgget); REAL(shmat); REAL(shmdt); REAL(shmctl); REAL(semctl); REAL(msgctl);
+    REAL(ptrace);
 }
 
 __attribute__((constructor)) static void init(void)
@@ -770,6 +776,8 @@ static pid_t traced_wait(pid_t pid, int *status, int options)
 {
     int st = 0;
     ev_line l;
+    if (tracer)
+        return real_waitpid(pid, status, options);
     if (!(options & WNOHANG) && ev_begin(&l, "wait", false)) {
         put_l(&l, pid);
         put_l(&l, options);
@@ -1252,4 +1260,19 @@ int msgctl(int id, int cmd, struct msqid_ds *buf)
         note_rmid("msg", id, rc, e);
     errno = e;
     return rc;
+}
+
+/* ---------- tracers ---------- */
+
+long ptrace(enum __ptrace_request request, ...)
+{
+    READY();
+    va_list ap;
+    va_start(ap, request);
+    pid_t pid = va_arg(ap, pid_t);
+    void *addr = va_arg(ap, void *), *data = va_arg(ap, void *);
+    va_end(ap);
+    if (request != PTRACE_TRACEME)
+        tracer = true;
+    return real_ptrace(request, pid, addr, data);
 }

@@ -562,10 +562,14 @@ static void on_kill(story *s, const event *e, int who)
         p->death_sig = sig;
         p->death_ms = e->ms;
         p->death_line = s->nout - 1;
-        int parent = find_proc(s, p->ppid);
-        bool inherited_none = parent >= 0 && t != 0; /* forked: it had its parent's, none */
-        snprintf(p->death_why, sizeof p->death_why, "no handler installed yet in this process%s",
-                 inherited_none ? ": none was installed before fork()" : "");
+        bool wanted = false; /* the program installs a handler for it somewhere */
+        for (int i = 0; i < s->nev && !wanted; i++)
+            wanted = !strcmp(s->ev[i].kind, "sigaction") && atoi(s->ev[i].args) == sig &&
+                     strstr(s->ev[i].args, " h ");
+        bool forked = find_proc(s, p->ppid) >= 0 && t != 0; /* it got its parent's at fork */
+        snprintf(p->death_why, sizeof p->death_why, "%s%s",
+                 wanted ? "no handler installed yet in this process" : "its default action: "
+                 "no handler for it", wanted && forked ? ": none was installed before fork()" : "");
     }
 }
 
