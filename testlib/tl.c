@@ -228,6 +228,7 @@ void tl_test_is_peer(void)
 void tl_teardown(void)
 {
     test_is_peer = false;
+    tl_trace_flush(); /* make trace: a run the test never waited for */
     kill_everything();
     if (base_dir[0] && !getenv("TL_KEEP"))
         nftw(base_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
@@ -666,8 +667,10 @@ tl_proc *tl_start(const tl_opts *o)
     p->r.started = pid > 0 && k == 0;
     if (pid > 0)
         p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    if (p->r.started)
+    if (p->r.started) {
         note_live(p, true);
+        tl_trace_started(&p->r, p->trace_path); /* its timeline, even if never waited for */
+    }
     if (!p->r.started && pid > 0) {
         waitpid(pid, &p->wstatus, 0);
         p->reaped = true;

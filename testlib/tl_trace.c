@@ -30,11 +30,12 @@
 /* The running Criterion test, when there is one (tl_replay links no Criterion). */
 extern const struct criterion_test *const criterion_current_test __attribute__((weak));
 
-#define MAX_PROCS 128
+#define MAX_PROCS 1024
 #define MAX_FDS 48
 #define MAX_OBJS 256
 #define SHORT_LINES 25
 #define MAX_MSC_ROWS 600
+#define MSC_LIFELINES 7          /* the program and its first children; then "others" */
 
 typedef struct {
     double ms;
@@ -123,15 +124,28 @@ static const char *named(pid_t pid)
     return NULL;
 }
 
-static struct { pid_t pid; char path[512]; } runs[64];
+/* The programs this test started (a Criterion worker runs one test). */
+static struct {
+    pid_t pid;
+    char path[512], prog[64];
+    bool waited;
+} runs[64];
 static int nruns;
+static bool unfinished; /* telling a run still going when the test ended */
+static bool explained; /* $TL_TRACE_OUT holds the run a failure message explains */
+
+static int run_of(pid_t pid)
+{
+    for (int i = nruns - 1; i >= 0 && i >= nruns - 64; i--)
+        if (runs[i % 64].pid == pid)
+            return i % 64;
+    return -1;
+}
 
 static const char *trace_of(const tl_result *r)
 {
-    for (int i = nruns - 1; i >= 0 && i >= nruns - 64; i--)
-        if (runs[i % 64].pid == r->pid)
-            return runs[i % 64].path;
-    return NULL;
+    int i = run_of(r->pid);
+    return i >= 0 ? runs[i].path : NULL;
 }
 
 /* ---------- reading ---------- */
@@ -451,7 +465,7 @@ static void msc(out_line *o, const char *from, const char *arc, const char *to, 
 {
     char esc[200];
     size_t n = 0;
-    for (const char *c = label; *c && n + 2 < sizeof esc; c++) {
+    for (const char *c = label; *c && n + 2 < sizeof esc && c - label < 90; c++) {
         if (*c == '"' || *c == '\\')
             esc[n++] = '\\';
         esc[n++] = *c;
@@ -466,7 +480,7 @@ static const char *ent(int i)
     static char bufs[4][16];
     static int turn;
     char *b = bufs[turn++ % 4];
-    snprintf(b, sizeof bufs[0], "p%d", i < 16 ? i : 16);
+    snprintf(b, sizeof bufs[0], "p%d", i < MSC_LIFELINES ? i : MSC_LIFELINES);
     return b;
 }
 
@@ -667,7 +681,9 @@ static void on_wait(story *s, const event *e, int who)
     if (sscanf(e->args, "%d %d %d %d", &pid, &res, &st, &err) != 4)
         return;
     if (res <= 0) {
-        out_line *o = say(s, e->ms, who, 1, e->kind, "waitpid(%s) failed: %s",
+        /* ECHILD ends a loop of waitpid(-1, WNOHANG): the usual, not worth a line */
+        out_line *o = say(s, e->ms, who, res < 0 && err == ECHILD && pid == -1 ? 0 : 1, e->kind,
+                          "waitpid(%s) failed: %s",
                           pid > 0 ? role(s, pid) : "-1", res < 0 ? errno_name(err) : "no child");
         msc_box(o, who, "box", o->text, NULL);
         return;
@@ -962,8 +978,9 @@ static void run_end(story *s)
     }
     out_line *o = NULL;
     if (tree_killed)
-        o = say(s, end, 0, 2, "end", "%s", r->timed_out
-                ? "still running at the deadline: the test killed every process"
+        o = say(s, end, 0, 2, "end", "%s", unfinished
+                ? "still running when the test ended: the test killed every process"
+                : r->timed_out ? "still running at the deadline: the test killed every process"
                 : "every process blocked, no progress: the test killed them all");
     else if (r->signaled && s->procs[0].death_sig == r->sig)
         ended(s, 0, end, r->sig, false);
@@ -1153,11 +1170,16 @@ static int write_msc(const story *s, const char *path)
     FILE *f = fopen(path, "w");
     if (!f)
         return -1;
-    int n = s->nprocs < 17 ? s->nprocs : 17;
-    fprintf(f, "msc {\n  hscale = \"%s\", wordwraparcs = \"true\";\n", n > 4 ? "2" : "1.4");
-    for (int i = 0; i < n; i++)
-        fprintf(f, "  %s%s [label=\"%s%s (%d)\"]", i ? ", " : "", ent(i),
-                i == 16 ? "others" : s->procs[i].role, "", i == 16 ? 0 : (int)s->procs[i].pid);
+    int n = s->nprocs <= MSC_LIFELINES ? s->nprocs : MSC_LIFELINES + 1;
+    fprintf(f, "msc {\n  hscale = \"%s\", wordwraparcs = \"true\";\n",
+            n > 4 ? "2.5" : n > 2 ? "1.8" : "1.4");
+    for (int i = 0; i < n; i++) {
+        if (i == MSC_LIFELINES)
+            fprintf(f, ", %s [label=\"the %d others\"]", ent(i), s->nprocs - MSC_LIFELINES);
+        else
+            fprintf(f, "%s%s [label=\"%s (%d)\"]", i ? ", " : "  ", ent(i), s->procs[i].role,
+                    (int)s->procs[i].pid);
+    }
     fprintf(f, ";\n");
     int rows = 0;
     for (int i = 0; i < s->nout; i++) {
@@ -1175,32 +1197,68 @@ static int write_msc(const story *s, const char *path)
 
 int tl_trace_write(const tl_result *r, const char *path, const char *base)
 {
-    story s;
+    story *s = malloc(sizeof *s); /* large: not on the stack */
     char file[600];
-    if (!tell(&s, r, path))
+    if (!s || !tell(s, r, path)) {
+        free(s);
         return -1;
+    }
     snprintf(file, sizeof file, "%s.txt", base);
-    int rc = write_txt(&s, file);
+    int rc = write_txt(s, file);
     snprintf(file, sizeof file, "%s.msc", base);
-    rc |= write_msc(&s, file);
-    forget(&s);
+    rc |= write_msc(s, file);
+    forget(s);
+    free(s);
     return rc;
+}
+
+void tl_trace_started(const tl_result *r, const char *path)
+{
+    int i = nruns++ % 64;
+    runs[i].pid = r->pid;
+    runs[i].waited = false;
+    snprintf(runs[i].path, sizeof runs[i].path, "%s", path);
+    snprintf(runs[i].prog, sizeof runs[i].prog, "%s", r->prog);
 }
 
 void tl_trace_register(const tl_result *r, const char *path)
 {
-    runs[nruns % 64].pid = r->pid;
-    snprintf(runs[nruns % 64].path, sizeof runs[0].path, "%s", path);
-    nruns++;
+    int i = run_of(r->pid);
+    if (i < 0) {
+        tl_trace_started(r, path);
+        i = run_of(r->pid);
+    }
+    runs[i].waited = true;
     const char *out = getenv("TL_TRACE_OUT");
-    if (out && *out)
+    if (out && *out && !explained)
         tl_trace_write(r, path, out);
+}
+
+void tl_trace_flush(void)
+{
+    const char *out = getenv("TL_TRACE_OUT");
+    for (int k = 0; k < nruns && k < 64 && out && *out && !explained; k++) {
+        if (runs[k].waited)
+            continue;
+        tl_result r;
+        memset(&r, 0, sizeof r);
+        r.pid = runs[k].pid;
+        r.started = true;
+        r.hung = true; /* still running when the test ended */
+        snprintf(r.prog, sizeof r.prog, "%s", runs[k].prog);
+        unfinished = true;
+        tl_trace_write(&r, runs[k].path, out);
+        unfinished = false;
+        break; /* the first one: the server, the program the others talk to */
+    }
+    nruns = 0;
+    explained = false;
 }
 
 void tl_trace_update(const tl_result *r)
 {
     const char *path = trace_of(r), *out = getenv("TL_TRACE_OUT");
-    if (path && out && *out)
+    if (path && out && *out && !explained)
         tl_trace_write(r, path, out);
 }
 
@@ -1209,14 +1267,19 @@ const char *tl_timeline(const tl_result *r)
     static char bufs[2][4096];
     static int turn;
     char *b = bufs[turn++ % 2];
-    story s;
+    story *s = malloc(sizeof *s); /* large: not on the stack */
     b[0] = '\0';
     const char *path = trace_of(r), *out = getenv("TL_TRACE_OUT");
-    if (!tell(&s, r, path))
+    if (!s || !tell(s, r, path)) {
+        free(s);
         return b;
-    short_timeline(b, sizeof bufs[0], &s);
-    forget(&s);
-    if (out && *out)
+    }
+    short_timeline(b, sizeof bufs[0], s);
+    forget(s);
+    free(s);
+    if (out && *out) {
         tl_trace_write(r, path, out);
+        explained = true;
+    }
     return b;
 }

@@ -58,10 +58,14 @@ void tl_trace_name(pid_t pid, const char *role);
  * buffers, 2 in turn. */
 const char *tl_timeline(const tl_result *r);
 
-/* Called by tl_wait() for every run: remembers where its trace is (for tl_timeline()),
- * and with $TL_TRACE_OUT writes its files (the last run of a test wins, or the one a
- * failure message explains). */
+/* Called by tl_start() for every program started (r: its pid and name so far), then by
+ * tl_wait() once it is over: remembers where its trace is (for tl_timeline()), and with
+ * $TL_TRACE_OUT writes its files. Which run the files tell: the one a failure message
+ * explains (tl_timeline()), else a run never waited for (a server the test left running:
+ * tl_trace_flush(), from tl_teardown()), else the last one waited for. */
+void tl_trace_started(const tl_result *r, const char *path);
 void tl_trace_register(const tl_result *r, const char *path);
+void tl_trace_flush(void);
 
 /* The test changed r after tl_wait() (tl_mark_hung): $TL_TRACE_OUT's files follow. */
 void tl_trace_update(const tl_result *r);
