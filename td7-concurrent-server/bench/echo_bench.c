@@ -287,6 +287,25 @@ static double hist_max(const uint64_t *h)
     return 0;
 }
 
+/* The machine's busy CPU time (all CPUs, seconds: user, system, interrupts; idle and the
+ * hypervisor's steal apart) from /proc/stat: with ours and the server's subtracted, what
+ * other work took during the run. Interrupts count because a task's schedstat time
+ * includes the softirqs run on its stack (loopback TCP input: ~40% of a ping-pong).
+ * *steal: the time the hypervisor gave to others. */
+static double machine_busy_seconds(double *steal)
+{
+    char buf[512];
+    unsigned long long user, nice, sys, idle, iowait, irq, softirq, st = 0;
+    *steal = 0;
+    if (read_small("/proc/stat", buf, sizeof buf) < 0 ||
+        sscanf(buf, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &user, &nice, &sys, &idle,
+               &iowait, &irq, &softirq, &st) < 7)
+        return -1;
+    double hz = (double)sysconf(_SC_CLK_TCK);
+    *steal = (double)st / hz;
+    return (double)(user + nice + sys + irq + softirq) / hz;
+}
+
 /* ============================== options, address, limits ============================== */
 
 /* The CPUs this process may run on (its affinity mask: taskset), at least 1. */
@@ -785,8 +804,13 @@ static double wait_ready(void)
     return (double)(now_ns() - t0) / 1e9;
 }
 
+/* What others used of the machine over the run: CPU seconds (-1: unknown) and steal. */
+struct others {
+    double cpu, steal;
+};
+
 static void report_load(struct worker *ws, double secs, double cpu, double srv_cpu,
-                        double setup)
+                        double setup, struct others oth)
 {
     int cpus = cpus_given();
     static uint64_t hist[HIST_SIZE];
@@ -801,14 +825,15 @@ static void report_load(struct worker *ws, double secs, double cpu, double srv_c
     printf(PROG " mode=%s conns=%ld threads=%d size=%zu secs=%.3f requests=%llu rps=%.0f"
            " p50_us=%.1f p90_us=%.1f p99_us=%.1f max_us=%.1f errors=%llu alive=%ld served=%ld"
            " setup_s=%.3f cpu_pct=%.1f server_cpu_pct=%.1f idle=%ld refused=%ld cpus=%d"
-           " cpu_share_pct=%.1f\n",
+           " cpu_share_pct=%.1f other_cpu_pct=%.0f steal_pct=%.0f\n",
            opt.mode == MODE_CONNECT ? "connect" : "echo", opt.conns, opt.threads, opt.size,
            secs, (unsigned long long)requests, (double)requests / secs,
            hist_percentile(hist, requests, 50) / 1e3, hist_percentile(hist, requests, 90) / 1e3,
            hist_percentile(hist, requests, 99) / 1e3, hist_max(hist) / 1e3,
            (unsigned long long)errors, alive, atomic_load(&ready_conns), setup, 100.0 * cpu / secs,
            opt.pgid ? 100.0 * srv_cpu / secs : -1.0, opt.idle, atomic_load(&refused_conns), cpus,
-           100.0 * cpu / secs / cpus);
+           100.0 * cpu / secs / cpus, oth.cpu < 0 ? -1.0 : 100.0 * oth.cpu / secs,
+           100.0 * oth.steal / secs);
     fflush(stdout);
 }
 
@@ -861,6 +886,8 @@ static int run_load(void)
     }
     double setup = opt.mode == MODE_ECHO ? wait_ready() : 0;
     sleep_s(opt.warmup);
+    double st0, st1;
+    double busy0 = machine_busy_seconds(&st0);
     double srv0 = opt.pgid ? group_cpu_seconds(opt.pgid) : 0;
     double cpu0 = cpu_seconds();
     uint64_t t0 = now_ns();
@@ -870,9 +897,18 @@ static int run_load(void)
     uint64_t t1 = now_ns();
     double cpu1 = cpu_seconds();
     double srv1 = opt.pgid ? group_cpu_seconds(opt.pgid) : 0;
+    double busy1 = machine_busy_seconds(&st1);
     for (int t = 0; t < opt.threads; t++)
         pthread_join(ws[t].tid, NULL);
-    report_load(ws, (double)(t1 - t0) / 1e9, cpu1 - cpu0, srv1 - srv0, setup);
+    /* Without -g the server's share is not known: the whole rest is "others". The
+     * tick-based /proc/stat is coarser than schedstat: clamp at 0. */
+    struct others oth = { -1, st1 - st0 };
+    if (busy0 >= 0 && busy1 >= 0) {
+        oth.cpu = (busy1 - busy0) - (cpu1 - cpu0) - (srv1 - srv0);
+        if (oth.cpu < 0)
+            oth.cpu = 0;
+    }
+    report_load(ws, (double)(t1 - t0) / 1e9, cpu1 - cpu0, srv1 - srv0, setup, oth);
     int failed = 0;
     for (int t = 0; t < opt.threads; t++) {
         failed |= ws[t].errors > 0 || ws[t].requests == 0;
