@@ -65,6 +65,7 @@ typedef struct {
     int death_line;              /* that kill's output line */
     bool dead;                   /* the death at death_ms is confirmed by how it ended */
     bool execd;                  /* it exec'd another program (no recorder since) */
+    char blocked[48];            /* the blocking call it is in ("pause()"...), or "" */
     char death_why[120];
 } proc;
 
@@ -844,11 +845,30 @@ static void on_memory_event(story *s, const event *e, int who)
         msc_box(o, who, "box", o->text, NULL);
 }
 
+/* What a process is blocked in, as far as its events tell. */
+static void note_blocking(proc *p, const event *e)
+{
+    static const char *const calls[][2] = {
+        { "pause", "pause()" }, { "sigsuspend", "sigsuspend()" }, { "sigwait", "sigwait()" },
+        { "wait", "waitpid()" } };
+    for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++)
+        if (!strcmp(e->kind, calls[i][0])) {
+            bool any = i == 3 && atoi(e->args) == -1; /* wait() or waitpid(-1, ...) */
+            snprintf(p->blocked, sizeof p->blocked, "%s", any ? "wait()" : calls[i][1]);
+            return;
+        }
+    if (!strcmp(e->kind, "handler")) /* a handler runs inside the call: it goes on after */
+        return;
+    if (strcmp(e->kind, "handler-end"))
+        p->blocked[0] = '\0';
+}
+
 static void on_event(story *s, const event *e)
 {
     int who = get_proc(s, e->pid);
     if (who < 0)
         return; /* too many processes: the rest are not followed */
+    note_blocking(&s->procs[who], e);
     if (!strcmp(e->kind, "fork"))
         on_fork(s, e, who);
     else if (!strcmp(e->kind, "exec")) {
@@ -890,6 +910,12 @@ static bool was_alive_at_end(story *s, int i, bool tree_killed)
 /* Who held which pipe end when the run ended while processes were still blocked. */
 static void held_at_end(story *s, double ms, bool tree_killed)
 {
+    for (int i = 0; i < s->nprocs; i++)
+        if (s->procs[i].blocked[0] && was_alive_at_end(s, i, tree_killed)) {
+            out_line *o = say(s, ms, i, 2, "blocked", "still waiting in %s when killed",
+                              s->procs[i].blocked);
+            msc_box(o, i, "box", o->text, "textbgcolour=\"#fff0b0\"");
+        }
     for (int w = 0; w < s->nprocs; w++) {
         if (!was_alive_at_end(s, w, tree_killed))
             continue;
