@@ -104,7 +104,19 @@ endif
 # The tests exec the programs: one test binary serves every IMPL. tl_replay runs the
 # Reproduce lines of failures for tools/selftest.
 TL_REPLAY := $(TL_BUILD)/tl_replay
-tests: $(TEST_BIN) $(TL_SO) $(TL_REPLAY)
+# tl-run starts the runner as testlib/tl_runner.c defines it (the grader uses the same).
+TL_RUN    := $(TL_BUILD)/tl-run
+# tl-record writes tools/memcheck's records (testlib/tl_results.h's format).
+TL_RECORD := $(TL_BUILD)/tl-record
+tests: $(TEST_BIN) $(TL_SO) $(TL_REPLAY) $(TL_RUN) $(TL_RECORD)
+
+$(TL_RECORD): $(TL_DIR)/tl_record_main.c $(TL_DIR)/tl_results.c $(TL_DIR)/tl_results.h
+	@mkdir -p $(dir $@)
+	$(CC) $(REQ_CFLAGS) $(CFLAGS) -o $@ $(TL_DIR)/tl_record_main.c $(TL_DIR)/tl_results.c
+
+$(TL_RUN): $(TL_DIR)/tl_runner_main.c $(TL_DIR)/tl_runner.c $(TL_DIR)/tl_runner.h
+	@mkdir -p $(dir $@)
+	$(CC) $(REQ_CFLAGS) $(CFLAGS) -o $@ $(TL_DIR)/tl_runner_main.c $(TL_DIR)/tl_runner.c
 
 $(TL_REPLAY): $(TL_DIR)/tl_replay.c $(TL_BUILD)/tl.o $(TL_BUILD)/proctree.o $(TL_BUILD)/tl_trace.o $(TL_DIR)/tl.h
 	$(CC) $(REQ_CFLAGS) $(CFLAGS) -D_GNU_SOURCE -I$(TL_DIR) -o $@ $< $(TL_BUILD)/tl.o $(TL_BUILD)/proctree.o $(TL_BUILD)/tl_trace.o
@@ -117,9 +129,9 @@ $(TL_BUILD)/%.o: $(TL_DIR)/%.c $(wildcard $(TL_DIR)/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(REQ_CFLAGS) $(CFLAGS) $(CR_FLAGS) -c -o $@ $<
 
-$(TL_SCORE): $(TL_DIR)/tl_score_main.c $(TL_DIR)/tl_score.c $(TL_DIR)/tl_results.c $(wildcard $(TL_DIR)/*.h)
+$(TL_SCORE): $(TL_DIR)/tl_score_main.c $(TL_DIR)/tl_score.c $(TL_DIR)/tl_results.c $(TL_DIR)/tl_cause.c $(wildcard $(TL_DIR)/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(REQ_CFLAGS) $(CFLAGS) -o $@ $(TL_DIR)/tl_score_main.c $(TL_DIR)/tl_score.c $(TL_DIR)/tl_results.c
+	$(CC) $(REQ_CFLAGS) $(CFLAGS) -o $@ $(TL_DIR)/tl_score_main.c $(TL_DIR)/tl_score.c $(TL_DIR)/tl_results.c $(TL_DIR)/tl_cause.c
 
 $(TL_SO): $(TL_DIR)/tl_preload.c
 	@mkdir -p $(dir $@)
@@ -170,6 +182,7 @@ memcheck:
 	if [ "$(IMPL)" = student ]; then \
 	  $(foreach p,$(PROGRAMS),$(ROOT)/tools/started . $(filter $(STUDENT_SRCS),$(call srcs_of,$(p))) || skeleton="$$skeleton $(p)";) \
 	fi; \
+	$(SUB_MAKE) $(TL_RECORD) || exit 2; \
 	if [ "$$(echo $$skeleton)" != "$$(echo $(PROGRAMS))" ]; then $(SUB_MAKE) programs || exit 2; fi; \
 	MEMCHECK_SKELETON="$$skeleton" $(ROOT)/tools/memcheck "$(EXERCISE)" "$(IMPL_DIR)" memcheck.txt
 

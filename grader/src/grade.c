@@ -6,6 +6,7 @@
 #include "jobrec.h"
 #include "score.h"
 #include "util.h"
+#include "tl_runner.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -119,13 +120,15 @@ static int work_copy(const struct grade_ctx *g, const char *from, const char *ro
 
 /* The environment settings of a job: the test run's limit, the results descriptor,
  * Criterion's jobs and the deadline scale. Returns the array (strings to free). */
-static char **step_env(const struct grade_ctx *g, int results_fd)
+static char **step_env(const struct grade_ctx *g, enum job_step sn, int results_fd)
 {
-    char **env = calloc(16, sizeof *env);
+    char **env = calloc(8 + TL_RUNNER_ENV_MAX, sizeof *env);
     int n = 0;
     env[n++] = xasprintf("TL_SUITE_LIMIT=%d", g->timeout_s > 30 ? g->timeout_s - 15 : g->timeout_s);
-    if (results_fd >= 0)
+    if (results_fd >= 0 && sn == STEP_TESTS)
         env[n++] = xstrdup("TL_RESULTS_FD=3"), env[n++] = xstrdup("TL_RESULTS_TIMES=1");
+    if (results_fd >= 0 && sn == STEP_MEMCHECK)
+        env[n++] = xstrdup("MEMCHECK_RESULTS_FD=3");
     if (g->tl_jobs)
         env[n++] = xasprintf("TL_JOBS=%d", g->tl_jobs);
     if (g->time_scale)
@@ -140,29 +143,32 @@ static void free_strings(char **v)
     free(v);
 }
 
-/* The test step in the sandbox: the test runner itself, with the environment
- * tools/run-tests gives it (never make or sh: a dumpable process holding the results
- * descriptor could be made to forge results). ENV gets the settings (to free). */
+/* The test step in the sandbox: the test runner itself, started as testlib/tl_runner.c
+ * defines it (the same as tools/run-tests through tl-run; never make or sh: a dumpable
+ * process holding the results descriptor could be made to forge results). ENV gets the
+ * settings (to free); NULL when out of memory. */
 static char **runner_argv(const struct grade_ctx *g, const char *dir, char **env)
 {
     const char *ex = strrchr(dir, '/') + 1;
-    int n = 0;
-    while (env[n])
-        n++;
-    env[n++] = xasprintf("TD_BIN=%s/build/student", dir);
-    env[n++] = xstrdup("TD_BIN_SHOW=build/student");
-    /* As tools/run-tests shows them: the Reproduce lines in the feedback then name the
-     * paths of the student's own tree (no TL_REPRO_DIR: a copied input would exist only
-     * in the grader's work copy, so the line says how many bytes the test gave). */
-    env[n++] = xstrdup("TL_PRELOAD_SHOW=../testlib/build/tl_preload.so");
-    env[n++] = xstrdup("TL_SELF_SHOW=build/tests/run_tests");
-    env[n++] = xasprintf("TL_PRELOAD=%s/testlib/build/tl_preload.so", g->stage);
-    env[n++] = xasprintf("TD_REF_BIN=%s/%s/build/solution", g->stage, ex);
-    env[n] = NULL;
-    char **argv = calloc(4, sizeof *argv);
-    argv[0] = xasprintf("%s/%s/build/tests/run_tests", g->stage, ex);
-    if (g->tl_jobs)
-        argv[1] = xstrdup("--jobs"), argv[2] = xasprintf("%d", g->tl_jobs);
+    char *progs = xasprintf("%s/build/student", dir), *ref = xasprintf("%s/%s/build/solution", g->stage, ex);
+    char *so = xasprintf("%s/testlib/build/tl_preload.so", g->stage);
+    char *bin = xasprintf("%s/%s/build/tests/run_tests", g->stage, ex);
+    /* The Reproduce lines in the feedback name the paths of the student's own tree, as
+     * tools/run-tests shows them (no repro directory: a copied input would exist only in
+     * the grader's work copy, so the line says how many bytes the test gave). The results
+     * descriptor (3) and TL_RESULTS_TIMES are step_env's. */
+    struct tl_runner r = { .test_bin = bin, .programs = progs, .preload = so, .ref_bin = ref,
+                           .results_fd = -1, .jobs = g->tl_jobs,
+                           .programs_show = "build/student",
+                           .preload_show = "../testlib/build/tl_preload.so",
+                           .test_bin_show = "build/tests/run_tests" };
+    char **argv = calloc(TL_RUNNER_ARGV_MAX, sizeof *argv);
+    int rc = argv ? tl_runner_argv(&r, argv) : -1;
+    if (rc == 0)
+        rc = tl_runner_env(&r, env) < 0 ? -1 : 0;
+    free(progs), free(ref), free(so), free(bin);
+    if (rc == -1 && argv)
+        free_strings(argv), argv = NULL;
     return argv;
 }
 
@@ -180,9 +186,11 @@ static int make_step(const struct grade_ctx *g, const char *jd, const char *dir,
     const char *step = jobrec_step_name(sn);
     int tests = sn == STEP_TESTS, memcheck = sn == STEP_MEMCHECK;
     char *log = xasprintf("%s/%s.log", jd, step), *tmp = xasprintf("%s/tmp-%s", jd, step);
-    char *results = xasprintf("%s/results.tsv", jd);
-    int fd = tests ? open(results, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
-    char **env = step_env(g, fd), *root = xstrdup(dir), **runner = NULL;
+    /* The records (tests: results.tsv; memcheck: memcheck.tsv, tools/memcheck's) come
+     * through descriptor 3 into the job directory, outside the work copy. */
+    char *results = xasprintf("%s/%s", jd, tests ? "results.tsv" : "memcheck.tsv");
+    int fd = tests || memcheck ? open(results, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+    char **env = step_env(g, sn, fd), *root = xstrdup(dir), **runner = NULL;
     *strrchr(root, '/') = '\0';
     char *ex = strrchr(dir, '/') + 1;
     if (tests && job_runner_isolated(g->runner))

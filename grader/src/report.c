@@ -5,6 +5,7 @@
 #include "report.h"
 #include "gradefile.h"
 #include "json.h"
+#include "tl_cause.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -64,15 +65,42 @@ static char *reproduce_cmd(const char *msg)
     return cmd;
 }
 
-static void md_test_detail(struct buf *b, const struct ex_result *r, const struct test_result *t)
+/* A failure whose cause others share (testlib/tl_cause.h): the first says how many, the
+ * others point to it. Returns 1 when T is shown by its leader's detail. */
+static int md_same_cause(struct buf *b, const struct ex_result *r, const struct test_result *t)
 {
-    buf_printf(b, "#### FAIL %s (0 / %s)%s\n\n", t->r->test, fmt_points(t->r->points),
-               t->r->hidden ? " (hidden test)" : "");
-    if (*t->r->hint) {
+    if (t->leader < 0 || t->count < 2)
+        return 0;
+    const char *why = tl_cause_text((enum tl_cause)t->cause);
+    if (&r->tests[t->leader] != t) {
+        buf_printf(b, "Same reason as %s: %s.\n\n", r->tests[t->leader].r->test, why);
+        return 1;
+    }
+    buf_printf(b, "**%d tests failed for the same reason: %s.** This one is shown whole; fix "
+                  "it first.\n\n", t->count, why);
+    return 0;
+}
+
+static void md_hint(struct buf *b, const struct test_result *t)
+{
+    if (*t->r->hint && t->hint_fits) {
         buf_puts(b, "Hint: ");
         md_inline(b, t->r->hint);
         buf_puts(b, "\n\n");
     }
+}
+
+static void md_test_detail(struct buf *b, const struct ex_result *r, const struct test_result *t)
+{
+    buf_printf(b, "#### FAIL %s (0 / %s)%s\n\n", t->r->test, fmt_points(t->r->points),
+               t->r->hidden ? " (hidden test)" : "");
+    if (md_same_cause(b, r, t))
+        return;
+    /* The hint leads for a failure of the test's own contract; after a generic cause the
+     * message's own advice leads and the hint follows, when it speaks of that cause. */
+    int hint_first = t->cause == TL_CAUSE_NONE;
+    if (hint_first)
+        md_hint(b, t);
     if (t->r->memcheck)
         buf_printf(b, "valgrind found problems (run `make -C %s memcheck`):\n\n", r->ex->name);
     else
@@ -80,6 +108,8 @@ static void md_test_detail(struct buf *b, const struct ex_result *r, const struc
     char *ex = excerpt(t->message, 16, 1600);
     md_block(b, *trim(ex) ? ex : "(no message)");
     free(ex);
+    if (!hint_first)
+        md_hint(b, t);
     char *cmd = t->r->memcheck ? NULL : reproduce_cmd(t->message);
     if (cmd) {
         buf_printf(b, "Reproduce it from %s/ (after `make`):\n\n", r->ex->name);
@@ -156,7 +186,11 @@ static char *test_output(const struct ex_result *r, const struct test_result *t)
     } else
         buf_printf(&b, "Not run: %.*s (see \"%s: build\")\n", (int)strcspn(r->note, "\n"),
                    r->note, r->ex->name);
-    if (*t->r->hint)
+    if (r->state == EX_GRADED && t->leader >= 0 && t->count > 1)
+        buf_printf(&b, "\n%d tests failed for the same reason: %s%s%s.\n", t->count,
+                   tl_cause_text((enum tl_cause)t->cause), &r->tests[t->leader] == t ? "" : "; see ",
+                   &r->tests[t->leader] == t ? "" : r->tests[t->leader].r->test);
+    if (*t->r->hint && t->hint_fits)
         buf_printf(&b, "\nHint: %s\n", t->r->hint);
     buf_printf(&b, "\nCheck locally: make -C %s %s\n", r->ex->name,
                t->r->memcheck ? "memcheck" : "check");

@@ -4,6 +4,8 @@
 #include "score.h"
 #include "jobrec.h"
 #include "util.h"
+#include "tl_cause.h"
+#include "tl_results.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -79,62 +81,93 @@ static void init_tests(struct ex_result *r)
 {
     r->tests = xmalloc((size_t)r->ex->nrubric * sizeof *r->tests);
     for (int i = 0; i < r->ex->nrubric; i++) {
-        r->tests[i] = (struct test_result){ .r = &r->ex->rubric[i], .status = "MISSING" };
+        r->tests[i] = (struct test_result){ .r = &r->ex->rubric[i], .status = "MISSING",
+                                            .leader = -1, .hint_fits = 1 };
         r->tests[i].message = xstrdup("this test produced no result: the test run crashed or "
                                       "was stopped before it finished (counted as failed)");
     }
 }
 
-/* The block "  ok|FAIL  SCENARIO" (and its indented details) of scenario INDEX in the
- * memcheck log, or NULL. */
-static const char *scenario_block(const char *log, int index, size_t *len)
+/* tools/memcheck's records (JOBDIR/memcheck.tsv: "scenario/K", K from 1, in the test
+ * records format, read through its owner tl_results.c): by scenario index. */
+struct mc_records {
+    int n;
+    char **status, **message;
+};
+
+static void mc_add(const struct tl_record *rec, void *arg)
 {
-    int i = -1;
-    for (const char *p = log; *p; p += strcspn(p, "\n"), p += *p == '\n') {
-        if (strncmp(p, "  ok    ", 8) != 0 && strncmp(p, "  FAIL  ", 8) != 0)
-            continue;
-        if (++i < index)
-            continue;
-        const char *end = p + strcspn(p, "\n");
-        while (*end && strncmp(end + 1, "        ", 8) == 0)
-            end += 1 + strcspn(end + 1, "\n");
-        *len = (size_t)(end - p);
-        return p;
+    struct mc_records *mc = arg;
+    int k = strncmp(rec->test, "scenario/", 9) == 0 ? atoi(rec->test + 9) : 0;
+    if (k < 1 || k > 4096 || (k <= mc->n && mc->status[k - 1]))
+        return;                     /* not a scenario, or a second record for it */
+    if (k > mc->n) {
+        mc->status = xrealloc(mc->status, (size_t)k * sizeof *mc->status);
+        mc->message = xrealloc(mc->message, (size_t)k * sizeof *mc->message);
+        for (int i = mc->n; i < k; i++)
+            mc->status[i] = mc->message[i] = NULL;
+        mc->n = k;
     }
-    return NULL;
+    mc->status[k - 1] = xstrdup(rec->status);
+    mc->message[k - 1] = xstrdup(rec->message);
+}
+
+static void mc_free(struct mc_records *mc)
+{
+    for (int i = 0; i < mc->n; i++)
+        free(mc->status[i]), free(mc->message[i]);
+    free(mc->status), free(mc->message);
+}
+
+/* A failed scenario as the student's `make memcheck` shows it: "  FAIL  SCENARIO", then
+ * what was wrong, indented. */
+static char *mc_why(const char *message)
+{
+    size_t n = strlen(message);
+    char *out = xmalloc(16 + n * 2), *o = out;
+    o += sprintf(o, "  FAIL  ");
+    for (const char *p = message; *p; p++) {
+        *o++ = *p;
+        if (*p == '\n')
+            o += sprintf(o, "        ");
+    }
+    strcpy(o, "\n");
+    return out;
 }
 
 /* Did memcheck/NAME pass? Its own scenario when memcheck.txt names one, else the whole
- * `make memcheck` run. WHY gets the valgrind excerpt on failure. */
-static int memcheck_verdict(const struct exercise *ex, const char *name, const char *log,
-                            const struct job_record *rec, char **why)
+ * `make memcheck` run. WHY gets what valgrind found on failure. */
+static int memcheck_verdict(const struct exercise *ex, const char *name, const struct mc_records *mc,
+                            const char *log, const struct job_record *rec, char **why)
 {
     const struct job_outcome *st = &rec->step[STEP_MEMCHECK];
-    int whole = step_ok(rec, STEP_MEMCHECK);
     for (int k = 0; k < ex->nscenarios; k++) {
-        size_t len;
-        const char *b = strcmp(ex->scenarios[k], name) == 0 ? scenario_block(log, k, &len) : NULL;
         if (strcmp(ex->scenarios[k], name) != 0)
             continue;
-        if (!b) {
+        if (k >= mc->n || !mc->status[k]) {
             *why = xstrdup(st->timed_out ? "valgrind did not finish in time\n"
                                          : "this scenario did not run\n");
             return 0;
         }
-        *why = xmalloc(len + 2);
-        memcpy(*why, b, len);
-        strcpy(*why + len, "\n");
-        return strncmp(b, "  ok", 4) == 0;
+        int ok = strcmp(mc->status[k], "PASS") == 0;
+        *why = ok ? xstrdup("") : mc_why(mc->message[k]);
+        return ok;
     }
-    const char *fail = strstr(log, "  FAIL");
-    *why = st->timed_out ? xstrdup("valgrind did not finish in time\n")
-                         : excerpt(fail ? fail : log, 25, 3000);
-    return whole;
+    for (int k = 0; k < mc->n; k++)
+        if (mc->status[k] && strcmp(mc->status[k], "PASS") != 0) {
+            *why = mc_why(mc->message[k]);
+            return 0;
+        }
+    *why = st->timed_out ? xstrdup("valgrind did not finish in time\n") : excerpt(log, 25, 3000);
+    return step_ok(rec, STEP_MEMCHECK);
 }
 
 static void score_memcheck(const char *jd, const struct job_record *sts, struct ex_result *r)
 {
-    char *log = read_log(jd, "memcheck.log", 1 << 20);
+    char *log = read_log(jd, "memcheck.log", 1 << 20), *path = xasprintf("%s/memcheck.tsv", jd);
+    struct mc_records mc = { 0 };
+    tl_results_read(path, mc_add, &mc);     /* none (not run, or stopped): no record */
+    free(path);
     for (int i = 0; i < r->ex->nrubric; i++) {
         struct test_result *t = &r->tests[i];
         if (!t->r->memcheck)
@@ -147,13 +180,14 @@ static void score_memcheck(const char *jd, const struct job_record *sts, struct 
             continue;
         }
         char *why = NULL;
-        t->passed = memcheck_verdict(r->ex, t->r->test, log, sts, &why);
+        t->passed = memcheck_verdict(r->ex, t->r->test, &mc, log, sts, &why);
         snprintf(t->status, sizeof t->status, "%s", t->passed ? "PASS" : "MEMCHECK");
         free(t->message);
         t->message = t->passed ? xstrdup("") : why;
         if (t->passed)
             free(why);
     }
+    mc_free(&mc);
     free(log);
 }
 
@@ -267,6 +301,25 @@ int score_test_passed(const char *jd, const struct exercise *ex, const char *nam
     return passed;
 }
 
+/* The failures grouped by generic cause (tl_cause.c, as tools/score does for make check);
+ * memcheck lines are not grouped (their message is valgrind's). */
+static void group_causes(struct ex_result *r)
+{
+    int n = r->ex->nrubric, passed[n + 1], leader[n + 1], count[n + 1];
+    const char *status[n + 1], *message[n + 1];
+    enum tl_cause cause[n + 1];
+    for (int i = 0; i < n; i++) {
+        const struct test_result *t = &r->tests[i];
+        passed[i] = t->passed || t->r->memcheck, status[i] = t->status, message[i] = t->message;
+    }
+    tl_cause_group(n, passed, status, message, cause, leader, count);
+    for (int i = 0; i < n; i++) {
+        struct test_result *t = &r->tests[i];
+        t->cause = (int)cause[i], t->leader = leader[i], t->count = count[i];
+        t->hint_fits = tl_hint_fits(cause[i], t->r->hint);
+    }
+}
+
 int score_exercise(const char *jd, const struct exercise *ex, struct ex_result *r)
 {
     memset(r, 0, sizeof *r);
@@ -297,6 +350,8 @@ int score_exercise(const char *jd, const struct exercise *ex, struct ex_result *
     }
     if (r->state != EX_GRADED)
         fail_all(r, "NOTRUN", note.s);
+    else
+        group_causes(r);
     for (int i = 0; i < ex->nrubric; i++)
         r->score += r->tests[i].passed ? ex->rubric[i].points : 0;
     r->note = note.s;

@@ -3,7 +3,9 @@
  * the report hook) and score it with the rubric: the test records through
  * testlib/tl_score.c (the scorer `make check` uses too: a rubric test without a record
  * fails; a record that is not PASS fails; several records (forged) fail).
- * memcheck/NAME lines pass when `make memcheck` exited 0.
+ * memcheck/NAME lines: from tools/memcheck's records (memcheck.tsv, read through
+ * tl_results.c): the scenario memcheck.txt ties to NAME, or every scenario and `make
+ * memcheck` exiting 0.
  */
 #ifndef GRADER_SCORE_H
 #define GRADER_SCORE_H
@@ -26,6 +28,10 @@ struct test_result {
     char status[16];   /* PASS FAIL CRASH TIMEOUT MISSING MEMCHECK NOTRUN CONFLICT */
     char *message;     /* what went wrong (unescaped), "" if passed */
     long long start_ms, end_ms; /* the runner's START/END times (CLOCK_MONOTONIC ms), 0: none */
+    /* The generic cause its failure shows (testlib/tl_cause.h, as `make check` shows it):
+     * the failures of one cause are shown once, under the first (LEADER, its rubric index;
+     * -1 for none) with their COUNT; the hint only where it FITS the cause. */
+    int cause, leader, count, hint_fits;
 };
 
 struct ex_result {

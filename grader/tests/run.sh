@@ -159,6 +159,23 @@ test_buggy() {
   done
 }
 
+# ---------- 2b. failures grouped by cause, hints that fit it (testlib/tl_cause.c) ----------
+# td1 without waitpid fails seven tests for one reason (zombies): the feedback says so
+# once, shows the first whole, the others point to it, and leaves out the hints that have
+# nothing to do with it (installing the handler before fork), as `make check` does.
+test_causes() {
+  O=$B/out-causes
+  sub causes buggy/no_waitpid td1-signals || { nok "causes: build the submission"; return; }
+  check "causes: grade td1's buggy/no_waitpid" grader -e td1-signals -o "$O" "$B/subs/causes"
+  fb=$O/causes/feedback.md
+  n=$(grep -c '^Same reason as run/' "$fb" 2>/dev/null)
+  lead=$(grep -c 'tests failed for the same reason: children never reaped (zombies)' "$fb" 2>/dev/null)
+  same "causes: the zombie failures explained once, the others point to it" \
+    "$lead/$([ "${n:-0}" -ge 4 ] && echo 4+)" "1/4+"
+  same "causes: no hint about the handler under a zombie failure" \
+    "$(grep -c 'Install the SIGUSR1 handler' "$fb")" 0
+}
+
 # ---------- 3. tarball, zip, directory, LMS folder, broken archive, id rule ----------
 test_formats() {
   O=$B/out3 F=$B/formats R=$B/subs/ref
@@ -488,7 +505,7 @@ if ! make_tree || ! cp "$here/grader" "$B/grader" || ! make_subs; then
   echo "run.sh: cannot build the test tree in $B" >&2
   exit 1
 fi
-for t in ${GRADER_TESTS:-records batch1 buggy formats parallel gradescope autolab workcopy deadline hostile degraded firstrun archives similarity}; do
+for t in ${GRADER_TESTS:-records batch1 buggy causes formats parallel gradescope autolab workcopy deadline hostile degraded firstrun archives similarity}; do
   "test_$t"
 done
 echo "grader tests took $(( $(date +%s) - start )) s"
