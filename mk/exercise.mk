@@ -44,7 +44,8 @@ TL_DIR    := $(ROOT)/testlib
 TL_BUILD  ?= $(ROOT)/testlib/build
 TL_SO     := $(TL_BUILD)/tl_preload.so
 TL_OBJS   := $(TL_BUILD)/tl.o $(TL_BUILD)/tl_report.o $(TL_BUILD)/tl_results.o \
-             $(TL_BUILD)/proctree.o
+             $(TL_BUILD)/proctree.o \
+             $(patsubst %,$(TL_BUILD)/tl_%.o,time text file child procfs ptree exitprobe fifo net)
 # The run recorder's reader: timelines in failure messages, make trace (testlib/tl_trace.h).
 TL_OBJS   += $(TL_BUILD)/tl_trace.o
 # The scorer (testlib/tl_score.c) as a program: tools/score and tools/selftest score with it.
