@@ -38,6 +38,11 @@ static void md_inline(struct buf *b, const char *s)
 }
 
 /* A fenced block whose fence is longer than any backtick run in TEXT. */
+/* How much of a failure message the feedback shows: the message, its Reproduce lines and
+ * the run's timeline. */
+#define MESSAGE_LINES 48
+#define MESSAGE_CHARS 5000
+
 static void md_block(struct buf *b, const char *text)
 {
     int run = 0, longest = 0;
@@ -105,7 +110,9 @@ static void md_test_detail(struct buf *b, const struct ex_result *r, const struc
         buf_printf(b, "valgrind found problems (run `make -C %s memcheck`):\n\n", r->ex->name);
     else
         buf_printf(b, "What went wrong (%s):\n\n", t->status);
-    char *ex = excerpt(t->message, 16, 1600);
+    /* Room for the message and its timeline ("What your program did", at most ~25 lines:
+     * testlib/tl_trace.c trims it) */
+    char *ex = excerpt(t->message, MESSAGE_LINES, MESSAGE_CHARS);
     md_block(b, *trim(ex) ? ex : "(no message)");
     free(ex);
     if (!hint_first)
@@ -180,7 +187,7 @@ static char *test_output(const struct ex_result *r, const struct test_result *t)
     if (t->passed)
         return b.s;
     if (r->state == EX_GRADED) {
-        char *ex = excerpt(t->message, 16, 1600);
+        char *ex = excerpt(t->message, MESSAGE_LINES, MESSAGE_CHARS);
         buf_puts(&b, ex);
         free(ex);
     } else

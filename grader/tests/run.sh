@@ -153,6 +153,12 @@ test_buggy() {
       grader -e td1-signals --regrade -o "$O" "$L/bug-$n.tar.gz" && want=$(oracle td1-signals "buggy/$n")
       got=$(failing "$O" "bug-$n" td1-signals)
     fi
+    # the timeline of the run is in the feedback (the recorder works in the sandbox)
+    if [ "$n" = handler_after_fork ] && echo " $got " | grep -q ' race/handler_before_first_signal '; then
+      fb=$O/bug-$n/feedback.md
+      same "buggy/$n: the feedback's timeline shows the child killed by SIGUSR1" \
+        "$(grep -q 'What your program did' "$fb" && grep -q 'killed by SIGUSR1' "$fb" && echo yes)" yes
+    fi
     lost=$(( max - $(score "$O" "bug-$n") ))
     same "buggy/$n: fails {$want} and loses exactly their $(points td1-signals $want) points" \
       "$got/$lost" "$want/$(points td1-signals $want)"
