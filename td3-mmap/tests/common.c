@@ -1,5 +1,6 @@
 /*
- * common.c: running the td3-mmap programs and checking their runs (see common.h).
+ * common.c: running the td3-mmap programs and checking their runs; files of native
+ * ints (see common.h).
  */
 #include "common.h"
 
@@ -54,7 +55,7 @@ void set_mode(const char *name, mode_t mode)
 tl_result run_unprivileged(const char *const *argv, const char **how)
 {
     tl_result r;
-    bool ran = td_run_unprivileged(&(tl_opts){ .argv = argv, .deadline_ms = RUN_MS }, &r, how);
+    bool ran = tl_run_unprivileged(&(tl_opts){ .argv = argv, .deadline_ms = RUN_MS }, &r, how);
     cr_assert(ran, "test setup: the tests run as root and cannot run a program as an "
               "unprivileged user: /usr/bin/setpriv (util-linux) is needed");
     return r;
@@ -95,18 +96,18 @@ static void expect_no_crash(const tl_result *r)
 int *expect_written(const tl_result *r, const char *file, long count)
 {
     expect_no_crash(r);
-    long want = count * (long)sizeof(int), size = td_file_size(file);
+    long want = count * (long)sizeof(int), size = tl_file_size(file);
     cr_assert(size == want, "the file is %ld bytes long, expected %ld x sizeof(int) = %ld "
               "(ftruncate to count * sizeof(int), map that length).\n  Reproduce: %s", size,
               count, want, r->cmd);
     int *printed;
     char bad[100];
-    long n = td_parse_ints(r->out, &printed, bad, sizeof bad);
+    long n = tl_parse_ints(r->out, &printed, bad, sizeof bad);
     cr_assert(n >= 0, "unexpected output line %s: mmap_writer prints the values it stored, "
               "one \"%%d\\n\" line each.\n  Reproduce: %s", bad, r->cmd);
     cr_assert(n == count, "%ld values printed, expected %ld.\n  Reproduce: %s", n, count, r->cmd);
     size_t len;
-    int *stored = (int *)td_read_file(file, &len);
+    int *stored = (int *)tl_read_file(file, &len);
     bool zeros = true;
     for (long i = 0; i < count; i++)
         zeros = zeros && stored[i] == 0;
@@ -131,7 +132,7 @@ void expect_read(const tl_result *r, const int *values, long count, const char *
     cr_assert(tl_exited_ok(r), "%s: %s", situation, tl_explain(r));
     int *printed;
     char bad[100];
-    long n = td_parse_ints(r->out, &printed, bad, sizeof bad);
+    long n = tl_parse_ints(r->out, &printed, bad, sizeof bad);
     cr_assert(n >= 0, "%s: unexpected output line %s: one \"%%d\\n\" line per value.\n"
               "  Reproduce: %s", situation, bad, r->cmd);
     cr_assert(n == count, "%s: %ld values printed for a file of %ld ints (%ld bytes).\n"
@@ -140,4 +141,28 @@ void expect_read(const tl_result *r, const int *values, long count, const char *
         cr_assert(printed[i] == values[i], "%s: value %ld printed as %d, the file holds %d.\n"
                   "  Reproduce: %s", situation, i, printed[i], values[i], r->cmd);
     free(printed);
+}
+
+/* ---------- files of native ints ---------- */
+
+void write_bytes(const char *path, const void *data, size_t len)
+{
+    cr_assert(tl_write_file(path, data, len, 0644) == 0, "test setup: cannot write %s: %s",
+              path, strerror(errno));
+}
+
+void write_ints(const char *path, const int *values, size_t count)
+{
+    write_bytes(path, values, count * sizeof *values);
+}
+
+void random_ints(int *values, size_t count, unsigned seed)
+{
+    unsigned long long x = seed * 0x9E3779B97F4A7C15ULL + 1;
+    for (size_t i = 0; i < count; i++) {
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        values[i] = (int)(unsigned)((x * 2685821657736338717ULL) >> 32);
+    }
 }

@@ -1,7 +1,9 @@
 /*
  * common.h: what td3-mmap's test files share: running the three programs, checking an
  * error run against the contract (status, one stderr line, its prefix and reason,
- * empty stdout, nothing left behind), and checking a file mmap_writer made.
+ * empty stdout, nothing left behind), checking a file mmap_writer made, and files of
+ * native ints. The exit probe and the unprivileged run are testlib's (tl_exitprobe.h,
+ * tl_child.h).
  */
 #ifndef TD3_COMMON_H
 #define TD3_COMMON_H
@@ -9,7 +11,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "support.h"
+#include "tl.h"
 
 #define MAX_VALUE 999           /* the writer's values are in 0..MAX_VALUE */
 #define RUN_MS 4000             /* deadline of one ordinary run */
@@ -26,7 +28,7 @@ tl_result run_counter(const char *file, int procs, long n, long delay_us, int de
  * on failure). */
 void make_dir(const char *name, mode_t mode);
 void set_mode(const char *name, mode_t mode);
-/* Run argv as an unprivileged user (td_run_unprivileged); *how says how. */
+/* Run argv as an unprivileged user (tl_run_unprivileged); *how says how. */
 tl_result run_unprivileged(const char *const *argv, const char **how);
 
 /* The run ended with status, one stderr line starting with "PROG: " that names file
@@ -40,5 +42,12 @@ int *expect_written(const tl_result *r, const char *file, long count);
 
 /* The reader's run succeeded and printed exactly values[0..count). */
 void expect_read(const tl_result *r, const int *values, long count, const char *situation);
+
+/* Files of native ints; abort the test on failure. */
+void write_bytes(const char *path, const void *data, size_t len);
+void write_ints(const char *path, const int *values, size_t count);
+
+/* Random ints of the whole range from seed (xorshift), to feed the reader. */
+void random_ints(int *values, size_t count, unsigned seed);
 
 #endif

@@ -18,8 +18,8 @@ Test(hidden, reader_page_sizes)
     long counts[] = { 1024, 1025, 2048 };
     for (int k = 0; k < 3; k++) {
         int *v = malloc((size_t)counts[k] * sizeof *v);
-        td_random_ints(v, (size_t)counts[k], tl_random_seed());
-        td_write_ints(tl_path("page.bin"), v, (size_t)counts[k]);
+        random_ints(v, (size_t)counts[k], tl_random_seed());
+        write_ints(tl_path("page.bin"), v, (size_t)counts[k]);
         tl_result r = run_reader("mmap_reader", "page.bin");
         char what[64];
         snprintf(what, sizeof what, "a file of %ld ints (%ld bytes)", counts[k],

@@ -3,7 +3,8 @@
  * Each test execs the programs through testlib and checks the contract of README.md:
  * the writer's file is read back by the test itself (native ints), the reader is fed
  * files the test writes, the two are cross-paired with the reference build when there
- * is one, and the exit probe (support.h) shows what a program still holds at exit.
+ * is one, and the exit probe (testlib's tl_exitprobe.h) shows what a program still
+ * holds at exit.
  * Seeds are random (tl_random_seed(), shown in every reproduce line).
  */
 #include <criterion/criterion.h>
@@ -107,10 +108,10 @@ Test(writer, truncates_existing)
 {
     static unsigned char junk[65536 + 3];
     memset(junk, 0xFF, sizeof junk);
-    td_write_bytes(tl_path("data.bin"), junk, sizeof junk);
+    write_bytes(tl_path("data.bin"), junk, sizeof junk);
     tl_result r = run_writer("mmap_writer", "data.bin", 7, tl_random_seed());
     free(expect_written(&r, tl_path("data.bin"), 7));
-    td_write_bytes(tl_path("small.bin"), junk, 3);
+    write_bytes(tl_path("small.bin"), junk, 3);
     r = run_writer("mmap_writer", "small.bin", 3000, tl_random_seed());
     free(expect_written(&r, tl_path("small.bin"), 3000));
 }
@@ -158,14 +159,14 @@ Test(writer, cannot_create)
 Test(writer, no_permission)
 {
     static const int old[3] = { 11, 22, 33 };
-    td_write_ints(tl_path("ro.bin"), old, 3);
+    write_ints(tl_path("ro.bin"), old, 3);
     set_mode("ro.bin", 0444);
     const char *how;
     tl_result r = run_unprivileged(TL_ARGV("mmap_writer", "ro.bin", "-n", "5"), &how);
     expect_error(&r, "mmap_writer", 1, "ro.bin", "Permission denied",
                  "FILE is read-only (mode 0444), run as an unprivileged user");
     size_t len;
-    int *now = (int *)td_read_file(tl_path("ro.bin"), &len);
+    int *now = (int *)tl_read_file(tl_path("ro.bin"), &len);
     cr_assert(len == sizeof old && !memcmp(now, old, len), "the writer changed a file it had "
               "no permission to write (run %s).\n  Reproduce: %s", how, r.cmd);
     free(now);
@@ -179,10 +180,10 @@ Test(writer, no_permission)
 /* The writer's data reaches the file through the mapping: no write() on it. */
 Test(writer, stores_through_mapping)
 {
-    td_held h;
+    tl_held h;
     tl_opts o = { .argv = TL_ARGV("mmap_writer", "data.bin", "-n", "3000"),
                   .deadline_ms = RUN_MS };
-    tl_result r = td_run_probed(&o, &h);
+    tl_result r = tl_run_probed(&o, &h);
     free(expect_written(&r, tl_path("data.bin"), 3000));
     cr_assert(h.probed, "%s.\n  Reproduce: %s", h.why, r.cmd);
     cr_assert(h.n_io == 0, "the writer called %s: the values must be stored through the mapping "
@@ -195,7 +196,7 @@ Test(writer, stores_through_mapping)
 static int *test_values(long count, unsigned seed)
 {
     int *v = malloc((size_t)count * sizeof *v);
-    td_random_ints(v, (size_t)count, seed);
+    random_ints(v, (size_t)count, seed);
     if (count > 2) {
         v[seed % count] = INT_MIN;
         v[(seed / 7) % count] = INT_MAX;
@@ -207,7 +208,7 @@ static int *test_values(long count, unsigned seed)
 static void check_reader_on(long count)
 {
     int *v = test_values(count, tl_random_seed());
-    td_write_ints(tl_path("in.bin"), v, (size_t)count);
+    write_ints(tl_path("in.bin"), v, (size_t)count);
     tl_result r = run_reader("mmap_reader", "in.bin");
     char what[64];
     snprintf(what, sizeof what, "a file of %ld ints", count);
@@ -237,7 +238,7 @@ Test(reader, missing_file)
 
 Test(reader, empty_file)
 {
-    td_write_bytes(tl_path("empty.bin"), "", 0);
+    write_bytes(tl_path("empty.bin"), "", 0);
     tl_result r = run_reader("mmap_reader", "empty.bin");
     expect_error(&r, "mmap_reader", 1, "empty.bin", "empty file", "FILE is empty");
 }
@@ -248,7 +249,7 @@ Test(reader, bad_size)
     size_t sizes[] = { 1, 3, 6, 4097, 8191 };
     for (int k = 0; k < 5; k++) {
         char situation[64];
-        td_write_bytes(tl_path("odd.bin"), bytes, sizes[k]);
+        write_bytes(tl_path("odd.bin"), bytes, sizes[k]);
         snprintf(situation, sizeof situation, "a file of %zu bytes", sizes[k]);
         tl_result r = run_reader("mmap_reader", "odd.bin");
         expect_error(&r, "mmap_reader", 1, "odd.bin", "is not a multiple of", situation);
@@ -266,8 +267,8 @@ Test(reader, not_regular)
 Test(reader, no_permission)
 {
     int v[4];
-    td_random_ints(v, 4, tl_random_seed());
-    td_write_ints(tl_path("secret.bin"), v, 4);
+    random_ints(v, 4, tl_random_seed());
+    write_ints(tl_path("secret.bin"), v, 4);
     set_mode("secret.bin", 0200);
     const char *how;
     tl_result r = run_unprivileged(TL_ARGV("mmap_reader", "secret.bin"), &how);
@@ -279,7 +280,7 @@ Test(reader, read_only_file)
 {
     long count = 1 + (long)(tl_random_seed() % 100);
     int *v = test_values(count, tl_random_seed());
-    td_write_ints(tl_path("ro.bin"), v, (size_t)count);
+    write_ints(tl_path("ro.bin"), v, (size_t)count);
     set_mode("ro.bin", 0444);
     const char *how;
     tl_result r = run_unprivileged(TL_ARGV("mmap_reader", "ro.bin"), &how);
@@ -292,9 +293,9 @@ Test(reader, read_only_file)
 Test(reader, reads_through_mapping)
 {
     int *v = test_values(3000, tl_random_seed());
-    td_write_ints(tl_path("in.bin"), v, 3000);
-    td_held h;
-    tl_result r = td_run_probed(&(tl_opts){ .argv = TL_ARGV("mmap_reader", "in.bin"),
+    write_ints(tl_path("in.bin"), v, 3000);
+    tl_held h;
+    tl_result r = tl_run_probed(&(tl_opts){ .argv = TL_ARGV("mmap_reader", "in.bin"),
                                             .deadline_ms = RUN_MS }, &h);
     expect_read(&r, v, 3000, "a file of 3000 ints");
     cr_assert(h.probed, "%s.\n  Reproduce: %s", h.why, r.cmd);
@@ -332,7 +333,7 @@ Test(pair, reader_reads_reference_file)
     cr_assert(tl_exited_ok(&w), "test setup: the %s writer failed: %s",
               tl_ref_bin("mmap_writer") ? "reference" : "(your)", tl_explain(&w));
     size_t len;
-    int *v = (int *)td_read_file(tl_path("data.bin"), &len);
+    int *v = (int *)tl_read_file(tl_path("data.bin"), &len);
     cr_assert(v && len == (size_t)count * sizeof(int), "test setup: bad file from %s", w.cmd);
     tl_result r = run_reader("mmap_reader", "data.bin");
     char what[sizeof w.cmd + 100];
@@ -346,8 +347,8 @@ Test(pair, reader_reads_reference_file)
 
 static void expect_released(const tl_opts *o, bool success, const char *situation)
 {
-    td_held h;
-    tl_result r = td_run_probed(o, &h);
+    tl_held h;
+    tl_result r = tl_run_probed(o, &h);
     if (success)
         cr_assert(tl_exited_ok(&r), "%s: %s", situation, tl_explain(&r));
     else
@@ -371,14 +372,14 @@ Test(release, writer_releases)
 Test(release, reader_releases)
 {
     int v[3000];
-    td_random_ints(v, 3000, tl_random_seed());
-    td_write_ints(tl_path("in.bin"), v, 3000);
+    random_ints(v, 3000, tl_random_seed());
+    write_ints(tl_path("in.bin"), v, 3000);
     expect_released(&(tl_opts){ .argv = TL_ARGV("mmap_reader", "in.bin"), .deadline_ms = RUN_MS },
                     true, "mmap_reader on a file of 3000 ints");
-    td_write_bytes(tl_path("empty.bin"), "", 0);
+    write_bytes(tl_path("empty.bin"), "", 0);
     expect_released(&(tl_opts){ .argv = TL_ARGV("mmap_reader", "empty.bin"),
                                  .deadline_ms = RUN_MS }, false, "mmap_reader on an empty file");
-    td_write_bytes(tl_path("odd.bin"), v, 4097);
+    write_bytes(tl_path("odd.bin"), v, 4097);
     expect_released(&(tl_opts){ .argv = TL_ARGV("mmap_reader", "odd.bin"),
                                  .deadline_ms = RUN_MS }, false,
                     "mmap_reader on a file of 4097 bytes");
@@ -415,7 +416,7 @@ static void expect_count(const tl_result *r, const char *file, int procs, long n
               "read-increment-write inside the lock, and is the semaphore process-shared, in "
               "the mapping?)" : "", r->cmd);
     size_t len;
-    int *stored = (int *)td_read_file(file, &len);
+    int *stored = (int *)tl_read_file(file, &len);
     cr_assert(stored && len >= sizeof(int), "the counter file %s is missing or too short.\n"
               "  Reproduce: %s", file, r->cmd);
     cr_assert(stored[0] == want, "the program printed %ld but the file's first int is %d: the "
