@@ -19,11 +19,11 @@
  * holding a read end beside its child and never without it. */
 static pid_t find_child(tl_proc *p, int timeout_ms, bool *parent_reads)
 {
-    static sp_tree t;
+    static tl_ptree t;
     struct timespec nap = { 0, 2000000 };
     pid_t child = 0;
     for (int waited = 0; waited < timeout_ms && tl_alive(p); waited += 2) {
-        sp_scan(tl_pid(p), &t, true);
+        tl_ptree_scan(tl_pid(p), &t, true);
         bool reads = false, parent_seen = false;
         for (int i = 0; i < t.n; i++) {
             if (t.p[i].pid != tl_pid(p)) {
@@ -60,7 +60,7 @@ Test(pipe_sum, reader_killed, .init = tl_setup, .fini = tl_teardown, .timeout = 
         kill(child, SIGKILL);
     struct sum_run u;
     memset(&u, 0, sizeof u);
-    u.w = sp_wait_watched(p, 8000, 500);
+    u.w = tl_wait_watched(p, 8000, 500);
     parse_sum_output(&u);
     const tl_result *r = &u.w.r;
     cr_assert(child > 0, "pipe_sum -n 100000000 never had a child process; %s", tl_explain(r));
@@ -93,12 +93,12 @@ Test(pipeline, signal_status, .init = tl_setup, .fini = tl_teardown, .timeout = 
         { TL_ARGV("pipeline", "sh", "-c", "kill -KILL $$", "|", "true"), 0 },
     };
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
-        sp_run w = run_pipeline(cases[k].argv, NULL, 0);
+        tl_watched w = run_pipeline(cases[k].argv, NULL, 0);
         expect_ended(&w);
         cr_assert(w.r.status == cases[k].status, "when the last command is killed by signal S, "
                   "pipeline exits with 128 + S (%d here); it %s.\n  Reproduce: %s",
                   cases[k].status, tl_ending(&w.r), w.r.cmd);
-        sp_run_free(&w);
+        tl_watched_free(&w);
     }
 }
 
@@ -118,9 +118,9 @@ Test(pipeline, forty_commands, .init = tl_setup, .fini = tl_teardown, .timeout =
     pl_add(&a, "|");
     pl_add(&a, "wc");
     pl_add(&a, "-l");
-    sp_run w = run_pipeline(a.argv, NULL, 0);
+    tl_watched w = run_pipeline(a.argv, NULL, 0);
     expect_ok(&w);
     cr_assert(!strcmp(pl_trim(w.r.out), num), "`seq %ld | cat (38 times) | wc -l` must print "
               "%ld, got \"%.100s\".\n  Reproduce: %s", n, n, w.r.out, w.r.cmd);
-    sp_run_free(&w);
+    tl_watched_free(&w);
 }

@@ -4,6 +4,7 @@
  * still holds which end of the pipe).
  */
 #include "pipe_sum_run.h"
+#include "tl_trace.h" /* the run's timeline in the deadlock message */
 
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -52,7 +53,7 @@ struct sum_run run_pipe_sum(long count, unsigned seed, const char *perturb)
     tl_opts o = { .argv = count >= 0 ? TL_ARGV("pipe_sum", "-n", n, "-s", s)
                                      : TL_ARGV("pipe_sum", "-s", s),
                   .deadline_ms = 8000, .perturb = perturb };
-    u.w = sp_run_watched(&o, 500);
+    u.w = tl_run_watched(&o, 500);
     parse_sum_output(&u);
     return u;
 }
@@ -68,22 +69,22 @@ void parse_sum_output(struct sum_run *u)
 
 void sum_run_free(struct sum_run *u)
 {
-    sp_run_free(&u->w);
+    tl_watched_free(&u->w);
 }
 
 /* Which end of the pipe nobody closed: the child reads pipe X; who holds its write end? */
-static const char *stall_hint(const sp_run *w)
+static const char *stall_hint(const tl_watched *w)
 {
     static char buf[512];
-    const sp_tree *t = w->tree;
+    const tl_ptree *t = w->tree;
     if (!t)
         return "";
     for (int i = 0; i < t->n; i++) {
         if (t->p[i].pid == w->r.pid)
             continue;
         for (int k = 0; k < t->p[i].nfd; k++) {
-            const sp_fd *f = &t->p[i].fd[k];
-            int wfd, j = f->pipe && f->mode == 'r' ? sp_holder(t, f->pipe, 'w', 0, &wfd) : -1;
+            const tl_pt_fd *f = &t->p[i].fd[k];
+            int wfd, j = f->pipe && f->mode == 'r' ? tl_ptree_holder(t, f->pipe, 'w', 0, &wfd) : -1;
             if (j == i)
                 snprintf(buf, sizeof buf, "The child (pid %d) waits in read() for end of file, "
                          "but it still holds the WRITE end of that pipe itself (its fd %d): "
@@ -100,9 +101,9 @@ static const char *stall_hint(const sp_run *w)
         }
     }
     for (int k = 0; t->n > 0 && t->p[0].pid == w->r.pid && k < t->p[0].nfd; k++) {
-        const sp_fd *f = &t->p[0].fd[k];
+        const tl_pt_fd *f = &t->p[0].fd[k];
         int rfd;
-        if (f->pipe && f->mode == 'w' && sp_holder(t, f->pipe, 'r', 0, &rfd) == 0) {
+        if (f->pipe && f->mode == 'w' && tl_ptree_holder(t, f->pipe, 'r', 0, &rfd) == 0) {
             snprintf(buf, sizeof buf, "The parent (pid %d) still holds the READ end (its fd "
                      "%d) of the pipe it writes into: with its child gone, it is its own "
                      "reader, so write() blocks on the full pipe instead of failing with "
@@ -118,8 +119,8 @@ static const char *stall_hint(const sp_run *w)
 void expect_no_stall(const struct sum_run *u)
 {
     cr_assert(!u->w.stalled, "pipe_sum deadlocked: all its processes stayed blocked for half a "
-              "second and were killed. %s\n  Pipe ends held: %s.\n  Reproduce: %s",
-              stall_hint(&u->w), sp_describe(u->w.tree), u->w.r.cmd);
+              "second and were killed. %s\n  Pipe ends held: %s.\n  Reproduce: %s\n%s",
+              stall_hint(&u->w), tl_ptree_describe(u->w.tree), u->w.r.cmd, tl_timeline(&u->w.r));
 }
 
 void expect_sum_ok(const struct sum_run *u, long count)

@@ -5,12 +5,12 @@
 #ifndef PIPE_SUM_RUN_H
 #define PIPE_SUM_RUN_H
 
-#include "support.h"
+#include "tl.h"
 
 /* What one run printed, as the contract defines it. Line numbers count from 1;
  * 0 means the line is missing. */
 struct sum_run {
-    sp_run w;
+    tl_watched w;
     int sent_line, child_line, end_line;
     pid_t sent_parent, child_pid, end_parent, end_child;
     long sent_count, sent_sum, recv_count, recv_sum;

@@ -72,13 +72,13 @@ Test(pipeline, two_commands)
     long n = 1000 + tl_random_seed() % 9000;
     char num[32];
     snprintf(num, sizeof num, "%ld", n);
-    sp_run w = run_pipeline(TL_ARGV("pipeline", "seq", num, "|", "wc", "-l"), NULL, 0);
+    tl_watched w = run_pipeline(TL_ARGV("pipeline", "seq", num, "|", "wc", "-l"), NULL, 0);
     expect_ok(&w);
     cr_assert(!strcmp(pl_trim(w.r.out), num), "`seq %ld | wc -l` must print %ld, pipeline "
               "printed \"%.100s\": the output of the first command must be the input of the "
               "second (dup2 the pipe's write end onto fd 1 in the first child, its read end "
               "onto fd 0 in the second).\n  Reproduce: %s", n, n, w.r.out, w.r.cmd);
-    sp_run_free(&w);
+    tl_watched_free(&w);
 }
 
 Test(pipeline, stdin_to_stdout)
@@ -94,13 +94,13 @@ Test(pipeline, stdin_to_stdout)
         TL_ARGV("pipeline", "tr", "a-z", "A-Z"),
     };
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
-        sp_run w = run_pipeline(cases[k], in, 0);
+        tl_watched w = run_pipeline(cases[k], in, 0);
         expect_ok(&w);
         cr_assert(!strcmp(w.r.out, want), "the first command must read pipeline's standard "
                   "input and the last one write pipeline's standard output (input: %zu bytes "
                   "of random text, seed %u; output: %zu bytes, \"%.60s\"...).\n  Reproduce: %s",
                   strlen(in), seed, w.r.out_len, w.r.out, w.r.cmd);
-        sp_run_free(&w);
+        tl_watched_free(&w);
     }
     free(in);
     free(want);
@@ -124,11 +124,11 @@ Test(pipeline, many_commands)
     pl_add(&a, "|");
     pl_add(&a, "wc");
     pl_add(&a, "-c");
-    sp_run w = run_pipeline(a.argv, NULL, 0);
+    tl_watched w = run_pipeline(a.argv, NULL, 0);
     expect_ok(&w);
     cr_assert(!strcmp(pl_trim(w.r.out), bytes), "`seq %ld | cat (8 times) | wc -c` must print "
               "%s, pipeline printed \"%.100s\".\n  Reproduce: %s", n, bytes, w.r.out, w.r.cmd);
-    sp_run_free(&w);
+    tl_watched_free(&w);
 }
 
 /* wc prints only at end of file: it ends only if every write end of its pipe is
@@ -139,12 +139,12 @@ Test(pipeline, reader_sees_eof)
     size_t len = 600000 + seed % 100000;
     char *in = random_text(seed, len), want[32];
     snprintf(want, sizeof want, "%zu", len);
-    sp_run w = run_pipeline(TL_ARGV("pipeline", "cat", "|", "cat", "|", "wc", "-c"), in, len);
+    tl_watched w = run_pipeline(TL_ARGV("pipeline", "cat", "|", "cat", "|", "wc", "-c"), in, len);
     expect_ok(&w);
     cr_assert(!strcmp(pl_trim(w.r.out), want), "`cat | cat | wc -c` with %zu bytes of input "
               "must print %s, pipeline printed \"%.100s\".\n  Reproduce: %s", len, want, w.r.out,
               w.r.cmd);
-    sp_run_free(&w);
+    tl_watched_free(&w);
     free(in);
 }
 
@@ -160,17 +160,17 @@ Test(pipeline, early_reader_exit)
         TL_ARGV("pipeline", "yes", "|", "cat", "|", "head", "-n", num),
     };
     for (size_t c = 0; c < 2; c++) {
-        sp_run w = run_pipeline(cases[c], NULL, 0);
+        tl_watched w = run_pipeline(cases[c], NULL, 0);
         expect_ok(&w);
         cr_assert(tl_count_lines(w.r.out) == k && tl_count_prefix(w.r.out, "y") == k,
                   "`%s` must print %d lines \"y\", got \"%.100s\".\n  Reproduce: %s",
                   c ? "yes | cat | head" : "yes | head", k, w.r.out, w.r.cmd);
-        sp_run_free(&w);
+        tl_watched_free(&w);
     }
 }
 
 /* How a student reruns a probe pipeline: the probe needs its environment variable. */
-static const char *probe_repro(const sp_run *w)
+static const char *probe_repro(const tl_watched *w)
 {
     static char buf[2600];
     snprintf(buf, sizeof buf, "Reproduce: %s\n  (the commands are the test "
@@ -180,7 +180,7 @@ static const char *probe_repro(const sp_run *w)
 }
 
 /* Run NPROBE probes in a pipeline over random input; fills rep[] with their reports. */
-static sp_run run_probes(int nprobe, sp_proc *rep, char **input, unsigned *seed_out)
+static tl_watched run_probes(int nprobe, tl_pt_proc *rep, char **input, unsigned *seed_out)
 {
     unsigned seed = tl_random_seed();
     char *in = random_text(seed, 100000 + seed % 100000), name[32];
@@ -192,11 +192,11 @@ static sp_run run_probes(int nprobe, sp_proc *rep, char **input, unsigned *seed_
         snprintf(name, sizeof name, "probe-%d", i + 1);
         pl_add_probe(&a, name); /* relative: written in pipeline's directory */
     }
-    sp_run w = run_pipeline(a.argv, in, 0);
+    tl_watched w = run_pipeline(a.argv, in, 0);
     expect_ok(&w);
     for (int i = 0; i < nprobe; i++) {
         snprintf(name, sizeof name, "probe-%d", i + 1);
-        cr_assert(sp_read_probe(tl_path(name), &rep[i]), "command %d of the pipeline did not "
+        cr_assert(pl_read_probe(tl_path(name), &rep[i]), "command %d of the pipeline did not "
                   "run (exec it with execvp(cmd[0], cmd)).\n  %s", i + 1, probe_repro(&w));
     }
     *input = in;
@@ -205,7 +205,7 @@ static sp_run run_probes(int nprobe, sp_proc *rep, char **input, unsigned *seed_
 }
 
 /* The probes copy their input: the pipeline's output must be its input. */
-static void expect_copied(const sp_run *w, char *in, unsigned seed, int nprobe)
+static void expect_copied(const tl_watched *w, char *in, unsigned seed, int nprobe)
 {
     cr_assert(!strcmp(w->r.out, in), "%d copying commands in a pipeline must output their "
               "input (input: %zu bytes, seed %u; output: %zu bytes).\n  %s", nprobe, strlen(in),
@@ -213,7 +213,7 @@ static void expect_copied(const sp_run *w, char *in, unsigned seed, int nprobe)
     free(in);
 }
 
-static const char *fd_text(const sp_fd *f)
+static const char *fd_text(const tl_pt_fd *f)
 {
     static char buf[200];
     if (!f)
@@ -226,10 +226,10 @@ static const char *fd_text(const sp_fd *f)
 
 Test(pipeline, only_std_fds)
 {
-    sp_proc rep[4];
+    tl_pt_proc rep[4];
     unsigned seed;
     char *in;
-    sp_run w = run_probes(4, rep, &in, &seed);
+    tl_watched w = run_probes(4, rep, &in, &seed);
     for (int i = 0; i < 4; i++) {
         for (int k = 0; k < rep[i].nfd; k++)
             cr_assert(rep[i].fd[k].fd <= 2, "command %d of 4 started with fd %d open (%s) "
@@ -238,27 +238,27 @@ Test(pipeline, only_std_fds)
                       "  %s", i + 1,
                       rep[i].fd[k].fd, fd_text(&rep[i].fd[k]), probe_repro(&w));
         for (int fd = 0; fd <= 2; fd++)
-            cr_assert(sp_find_fd(&rep[i], fd), "command %d of 4 started with fd %d closed: "
+            cr_assert(pl_find_fd(&rep[i], fd), "command %d of 4 started with fd %d closed: "
                       "close the original descriptors after dup2(), never 0, 1 or 2 "
                       "themselves.\n  %s", i + 1, fd, probe_repro(&w));
     }
     expect_copied(&w, in, seed, 4);
-    sp_run_free(&w);
+    tl_watched_free(&w);
 }
 
 Test(pipeline, fds_wired)
 {
-    sp_proc rep[3];
+    tl_pt_proc rep[3];
     unsigned seed;
     char *in;
-    sp_run w = run_probes(3, rep, &in, &seed);
-    const sp_fd *in0 = sp_find_fd(&rep[0], 0), *outn = sp_find_fd(&rep[2], 1);
+    tl_watched w = run_probes(3, rep, &in, &seed);
+    const tl_pt_fd *in0 = pl_find_fd(&rep[0], 0), *outn = pl_find_fd(&rep[2], 1);
     cr_assert(in0 && !in0->pipe, "the first command's stdin must be pipeline's own stdin, it is "
               "%s.\n  %s", fd_text(in0), probe_repro(&w));
     cr_assert(outn && !outn->pipe, "the last command's stdout must be pipeline's own stdout, it "
               "is %s.\n  %s", fd_text(outn), probe_repro(&w));
     for (int i = 0; i < 2; i++) {
-        const sp_fd *out = sp_find_fd(&rep[i], 1), *in = sp_find_fd(&rep[i + 1], 0);
+        const tl_pt_fd *out = pl_find_fd(&rep[i], 1), *in = pl_find_fd(&rep[i + 1], 0);
         cr_assert(out && out->pipe && out->mode == 'w', "command %d's fd 1 must be the write end "
                   "of a pipe, it is %s: dup2(pipe write end, STDOUT_FILENO) in its child.\n"
                   "  %s", i + 1, fd_text(out), probe_repro(&w));
@@ -269,16 +269,16 @@ Test(pipeline, fds_wired)
                   "each command must read the pipe the previous one writes.\n  %s",
                   i + 1, out->target, i + 2, in->target, probe_repro(&w));
     }
-    const sp_fd *p1 = sp_find_fd(&rep[0], 1), *p2 = sp_find_fd(&rep[1], 1);
+    const tl_pt_fd *p1 = pl_find_fd(&rep[0], 1), *p2 = pl_find_fd(&rep[1], 1);
     cr_assert(p1->pipe != p2->pipe, "commands 1 and 2 write into the same pipe %s: one pipe per "
               "pair of neighbours.\n  %s", p1->target, probe_repro(&w));
     for (int i = 0; i < 3; i++) {
-        const sp_fd *err = sp_find_fd(&rep[i], 2);
+        const tl_pt_fd *err = pl_find_fd(&rep[i], 2);
         cr_assert(err && !err->pipe, "command %d's stderr must stay pipeline's stderr, it is "
                   "%s.\n  %s", i + 1, fd_text(err), probe_repro(&w));
     }
     expect_copied(&w, in, seed, 3);
-    sp_run_free(&w);
+    tl_watched_free(&w);
 }
 
 Test(pipeline, last_status)
@@ -294,12 +294,12 @@ Test(pipeline, last_status)
         { TL_ARGV("pipeline", "sh", "-c", "exit 6"), 6 },
     };
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
-        sp_run w = run_pipeline(cases[k].argv, NULL, 0);
+        tl_watched w = run_pipeline(cases[k].argv, NULL, 0);
         expect_ended(&w);
         cr_assert(w.r.status == cases[k].status, "pipeline must exit with the status of its "
                   "LAST command (%d here), whatever the order in which the commands end; it %s."
                   "\n  Reproduce: %s", cases[k].status, tl_ending(&w.r), w.r.cmd);
-        sp_run_free(&w);
+        tl_watched_free(&w);
     }
 }
 
@@ -311,9 +311,9 @@ Test(pipeline, waits_for_all)
         TL_ARGV("pipeline", "true", "|", "sleep", "0.1", "|", "true"),
     };
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
-        sp_run w = run_pipeline(cases[k], NULL, 0);
+        tl_watched w = run_pipeline(cases[k], NULL, 0);
         expect_ok(&w);
-        sp_run_free(&w);
+        tl_watched_free(&w);
     }
 }
 
@@ -329,7 +329,7 @@ Test(pipeline, exec_failure)
         { TL_ARGV("pipeline", "td4-no-such-command", "|", "wc", "-l"), 0, "0" },
     };
     for (size_t k = 0; k < 2; k++) {
-        sp_run w = run_pipeline(cases[k].argv, NULL, 0);
+        tl_watched w = run_pipeline(cases[k].argv, NULL, 0);
         expect_ended(&w);
         cr_assert(tl_one_line(w.r.err) && !strncmp(w.r.err, "pipeline: cannot execute ", 25) &&
                   strstr(w.r.err, bad), "a command that cannot be executed must make its child "
@@ -341,6 +341,6 @@ Test(pipeline, exec_failure)
         cr_assert(!strcmp(pl_trim(w.r.out), cases[k].out), "expected the output \"%s\", got "
                   "\"%.100s\" (after a failed exec the child must _exit(127), never go on "
                   "running pipeline's code).\n  Reproduce: %s", cases[k].out, w.r.out, w.r.cmd);
-        sp_run_free(&w);
+        tl_watched_free(&w);
     }
 }
