@@ -24,15 +24,15 @@ Test(hidden, reader_leaves_early)
     const char *path = tl_path("fifo");
     char buf[4096];
     cr_assert(mkfifo(path, 0600) == 0, "test setup: mkfifo %s failed", path);
-    int rfd = open_read_end(path);
+    int rfd = tl_fifo_read_end(path);
     cr_assert(rfd >= 0, "test setup: cannot open %s", path);
     tl_proc *p = start_writer("send_rand", path, 20000000, tl_random_seed(), 4000);
-    double until = ms_now() + tl_deadline(2000);
+    double until = tl_now_ms() + tl_deadline(2000);
     ssize_t got = 0;
-    while (got <= 0 && ms_now() < until && tl_alive(p)) {
+    while (got <= 0 && tl_now_ms() < until && tl_alive(p)) {
         got = read(rfd, buf, sizeof buf);
         if (got <= 0)
-            pause_us(500);
+            tl_sleep_us(500);
     }
     close(rfd);
     tl_result r = tl_wait(p);
@@ -58,13 +58,13 @@ Test(hidden, invalid_values)
         const char *path = tl_path("fifo");
         cr_assert(mkfifo(path, 0600) == 0, "test setup: mkfifo %s failed", path);
         tl_proc *p = start_reader("get_rand", path, 3000);
-        int wfd = open_write_end(path, p, 2000);
+        int wfd = tl_fifo_write_end(path, p, 2000);
         if (wfd >= 0) {
-            write_within(wfd, cases[k], strlen(cases[k]), 1000);
+            tl_write_within(wfd, cases[k], strlen(cases[k]), 1000);
             close(wfd);
         }
         tl_result r = tl_wait(p);
-        bool left = path_exists(path);
+        bool left = tl_path_exists(path);
         unlink(path);
         cr_assert(r.exited && r.status == 1, "the FIFO carried \"%s\" (a malformed value): "
                   "get_rand must exit with status 1, but %s", cases[k], tl_explain(&r));

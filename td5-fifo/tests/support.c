@@ -1,35 +1,18 @@
 /*
  * support.c: td5 test helpers (see support.h). Everything here runs in the Criterion
- * worker: no fork, no blocking call without a deadline (FIFO ends are opened with
- * O_NONBLOCK and driven with poll()).
+ * worker: no fork, no blocking call without a deadline (the FIFO's read end is
+ * non-blocking, driven with poll()).
  */
 #include "support.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
-
-double ms_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-void pause_us(long us)
-{
-    struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
-    while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-        ;
-}
 
 /* ---------- the value stream ---------- */
 
@@ -92,87 +75,6 @@ void stream_free(struct stream *s)
     s->raw = NULL;
 }
 
-/* ---------- FIFO ends ---------- */
-
-bool is_fifo(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISFIFO(st.st_mode);
-}
-
-bool path_exists(const char *path)
-{
-    struct stat st;
-    return lstat(path, &st) == 0;
-}
-
-bool wait_fifo(const char *path, tl_proc *p, int ms)
-{
-    double until = ms_now() + tl_deadline(ms);
-    while (!is_fifo(path)) {
-        if (ms_now() > until || (p && !tl_alive(p)))
-            return is_fifo(path);
-        pause_us(500);
-    }
-    return true;
-}
-
-int open_read_end(const char *path)
-{
-    tl_test_is_peer();
-    return open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-}
-
-int open_write_end(const char *path, tl_proc *p, int ms)
-{
-    double until = ms_now() + tl_deadline(ms);
-    tl_test_is_peer();
-    for (;;) {
-        int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-        if (fd >= 0)
-            return fd;
-        if ((errno != ENXIO && errno != ENOENT) || ms_now() > until || (p && !tl_alive(p)))
-            return -1;
-        pause_us(300);
-    }
-}
-
-bool write_within(int fd, const char *buf, size_t len, int ms)
-{
-    double until = ms_now() + tl_deadline(ms);
-    while (len > 0) {
-        ssize_t n = write(fd, buf, len);
-        if (n > 0) {
-            buf += n;
-            len -= (size_t)n;
-            continue;
-        }
-        if (n < 0 && errno != EAGAIN && errno != EINTR)
-            return false;
-        int left = (int)(until - ms_now());
-        if (left <= 0)
-            return false;
-        struct pollfd pfd = { fd, POLLOUT, 0 };
-        poll(&pfd, 1, left < 20 ? left : 20);
-    }
-    return true;
-}
-
-bool wait_drained(int fd, int ms)
-{
-    double until = ms_now() + tl_deadline(ms);
-    for (;;) {
-        int queued = 0;
-        if (ioctl(fd, FIONREAD, &queued) == -1)
-            return false;
-        if (queued == 0)
-            return true;
-        if (ms_now() > until)
-            return false;
-        pause_us(50);
-    }
-}
-
 /* ---------- reading while the writers run ---------- */
 
 static bool all_ended(tl_proc **w, int nw)
@@ -187,11 +89,11 @@ static bool all_ended(tl_proc **w, int nw)
 static void wait_full(int rfd, tl_proc **w, int nw)
 {
     int cap = fcntl(rfd, F_GETPIPE_SZ), queued = 0;
-    double until = ms_now() + 30;
-    while (cap > 0 && ms_now() < until && !all_ended(w, nw)) {
+    double until = tl_now_ms() + 30;
+    while (cap > 0 && tl_now_ms() < until && !all_ended(w, nw)) {
         if (ioctl(rfd, FIONREAD, &queued) == 0 && queued >= cap)
             return;
-        pause_us(200);
+        tl_sleep_us(200);
     }
 }
 
@@ -199,7 +101,7 @@ bool collect(int rfd, int *keep, tl_proc **w, int nw, struct stream *s, size_t c
              long pace, int ms)
 {
     static char buf[65536];
-    double until = ms_now() + tl_deadline(ms);
+    double until = tl_now_ms() + tl_deadline(ms);
     if (chunk == 0 || chunk > sizeof buf)
         chunk = sizeof buf;
     wait_full(rfd, w, nw);
@@ -208,14 +110,14 @@ bool collect(int rfd, int *keep, tl_proc **w, int nw, struct stream *s, size_t c
         if (n > 0) {
             stream_feed(s, buf, (size_t)n);
             if (pace > 0)
-                pause_us(pace);         /* let every blocked writer queue for room */
+                tl_sleep_us(pace);         /* let every blocked writer queue for room */
             continue;
         }
         if (n == 0)
             break;                              /* EOF: every write end closed */
         if (errno != EAGAIN && errno != EINTR)
             return false;
-        if (ms_now() > until)
+        if (tl_now_ms() > until)
             return false;
         if (*keep >= 0 && all_ended(w, nw)) {
             close(*keep);                       /* now EOF can come */
@@ -304,31 +206,4 @@ char *make_values(unsigned seed, int n, size_t *len, long long *sum)
         *len += (size_t)sprintf(text + *len, "%d\n", v[i]);
     free(v);
     return text;
-}
-
-tl_result kill_and_wait(tl_proc *p)
-{
-    tl_signal(p, SIGKILL);
-    return tl_wait(p);
-}
-
-void wait_pair(tl_proc *w, tl_proc *r, int grace_ms, tl_result *rw, tl_result *rr)
-{
-    double ended = 0;
-    bool w_alive = true, r_alive = true;
-    while (w_alive && r_alive) {
-        w_alive = tl_alive(w);
-        r_alive = tl_alive(r);
-        if (w_alive && r_alive)
-            pause_us(1000);
-    }
-    /* One has ended: the other must follow soon (EOF, EPIPE) or never will. */
-    tl_proc *other = w_alive ? w : r;
-    ended = ms_now();
-    while (tl_alive(other) && ms_now() - ended < tl_deadline(grace_ms))
-        pause_us(1000);
-    if (tl_alive(other))
-        tl_signal(other, SIGKILL);
-    *rw = tl_wait(w);
-    *rr = tl_wait(r);
 }

@@ -35,12 +35,12 @@ static tl_result read_writer(const char *prog, const char *path, bool make, long
     if (make)
         cr_assert(mkfifo(path, 0600) == 0, "test setup: mkfifo %s failed", path);
     tl_proc *p = start_writer(prog, path, n, seed, 5000);
-    if (!make && !wait_fifo(path, p, 2000)) {
-        tl_result r = kill_and_wait(p);
+    if (!make && !tl_wait_fifo(path, p, 2000)) {
+        tl_result r = tl_stop(p, SIGKILL, 0, NULL, NULL);
         cr_assert(false, "send_rand did not create the missing FIFO %s (mkfifo) before "
                   "waiting for a reader; %s", path, tl_explain(&r));
     }
-    int rfd = open_read_end(path), keep = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    int rfd = tl_fifo_read_end(path), keep = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
     cr_assert(rfd >= 0 && keep >= 0, "test setup: cannot open %s", path);
     tl_note_read(p, path); /* the Reproduce line reads it too */
     *eof = collect(rfd, &keep, &p, 1, s, 0, 0, 5000);
@@ -79,9 +79,9 @@ static tl_result feed_reader(const char *prog, const char *path, bool make, cons
     if (make)
         cr_assert(mkfifo(path, 0600) == 0, "test setup: mkfifo %s failed", path);
     tl_proc *p = start_reader(prog, path, 5000);
-    int wfd = open_write_end(path, p, 3000);
+    int wfd = tl_fifo_write_end(path, p, 3000);
     if (wfd < 0) {
-        tl_result r = kill_and_wait(p);
+        tl_result r = tl_stop(p, SIGKILL, 0, NULL, NULL);
         cr_assert(false, "the test could not open %s for writing: get_rand never opened it "
                   "for reading; %s", path, tl_explain(&r));
     }
@@ -91,7 +91,8 @@ static tl_result feed_reader(const char *prog, const char *path, bool make, cons
     for (size_t off = 0, k; off < len; off += k) {
         k = max_chunk ? 1 + (size_t)rand() % (size_t)max_chunk : len;
         k = k < len - off ? k : len - off;
-        if (!write_within(wfd, data + off, k, 3000) || (max_chunk && !wait_drained(wfd, 3000)))
+        if (!tl_write_within(wfd, data + off, k, 3000) ||
+            (max_chunk && !tl_wait_drained(wfd, 3000)))
             break;      /* get_rand stopped reading: its result says why */
     }
     close(wfd);
@@ -248,7 +249,7 @@ Test(writer, pipe_buf_atomic)
     long n = 25000;
     tl_proc *w[W];
     cr_assert(mkfifo(path, 0600) == 0, "test setup: mkfifo %s failed", path);
-    int rfd = open_read_end(path), keep = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    int rfd = tl_fifo_read_end(path), keep = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
     cr_assert(rfd >= 0 && keep >= 0, "test setup: cannot open %s", path);
     /* A one-page pipe: a big write() goes in page by page, each page racing with the
      * other writers' pages. Writes of at most PIPE_BUF bytes stay whole. */
@@ -323,14 +324,14 @@ Test(reader, creates_fifo)
     long long sum;
     char *data = make_values(seed, 100, &len, &sum);
     tl_proc *p = start_reader("get_rand", path, 5000);
-    if (!wait_fifo(path, p, 2000)) {
-        tl_result r = kill_and_wait(p);
+    if (!tl_wait_fifo(path, p, 2000)) {
+        tl_result r = tl_stop(p, SIGKILL, 0, NULL, NULL);
         cr_assert(false, "get_rand did not create the missing FIFO %s (mkfifo) before waiting "
                   "for a writer; %s", path, tl_explain(&r));
     }
-    int wfd = open_write_end(path, p, 3000);
+    int wfd = tl_fifo_write_end(path, p, 3000);
     tl_note_wrote(p, path, data, len);
-    bool wrote = wfd >= 0 && write_within(wfd, data, len, 3000);
+    bool wrote = wfd >= 0 && tl_write_within(wfd, data, len, 3000);
     if (wfd >= 0)
         close(wfd);
     free(data);
@@ -338,7 +339,7 @@ Test(reader, creates_fifo)
     cr_assert(wrote, "the test could not write into the FIFO get_rand created; %s",
               tl_explain(&r));
     check_reader(&r, 100, sum, "the test");
-    cr_assert(!path_exists(path), "get_rand must remove the FIFO once it has read everything."
+    cr_assert(!tl_path_exists(path), "get_rand must remove the FIFO once it has read everything."
               "\n  Reproduce: %s", r.cmd);
 }
 
@@ -380,7 +381,7 @@ Test(fifo, many_values)
     tl_proc *pr = start_reader("get_rand", path, 10000);
     tl_proc *pw = start_writer("send_rand", path, n, seed, 10000);
     tl_result rw, rr;
-    wait_pair(pw, pr, 1500, &rw, &rr);
+    tl_wait_pair(pw, pr, 1500, &rw, &rr);
     check_reader_stayed(&rw, &rr);
     check_writer(&rw, &count, &sum);
     cr_assert(count == n, "send_rand -n %ld reported %lld values.\n  Reproduce: %s", n, count,
@@ -399,9 +400,9 @@ Test(fifo, several_writers)
     unsigned seed = tl_random_seed();
     long long total = 0, total_sum = 0, count, sum;
     tl_proc *pr = start_reader("get_rand", path, 10000), *w[W];
-    int keep = open_write_end(path, pr, 3000);
+    int keep = tl_fifo_write_end(path, pr, 3000);
     if (keep < 0) {
-        tl_result r = kill_and_wait(pr);
+        tl_result r = tl_stop(pr, SIGKILL, 0, NULL, NULL);
         cr_assert(false, "get_rand never opened %s for reading; %s", path, tl_explain(&r));
     }
     for (int i = 0; i < W; i++)
@@ -431,15 +432,15 @@ Test(fifo, tmp_names)
     snprintf(name, sizeof name, "td5-test-%d-%u", (int)getpid(), seed);
     snprintf(tmp, sizeof tmp, "/tmp/%s", name);
     tl_proc *pr = start_reader("get_rand", name, 5000);
-    if (!wait_fifo(tmp, pr, 2000)) {
-        tl_result r = kill_and_wait(pr);
+    if (!tl_wait_fifo(tmp, pr, 2000)) {
+        tl_result r = tl_stop(pr, SIGKILL, 0, NULL, NULL);
         unlink(tmp);
         cr_assert(false, "get_rand %s must create the FIFO %s; %s", name, tmp, tl_explain(&r));
     }
     long long count, sum;
     tl_result rw, rr;
-    wait_pair(start_writer("send_rand", name, 500, seed, 5000), pr, 1500, &rw, &rr);
-    bool left = path_exists(tmp);
+    tl_wait_pair(start_writer("send_rand", name, 500, seed, 5000), pr, 1500, &rw, &rr);
+    bool left = tl_path_exists(tmp);
     unlink(tmp);
     check_reader_stayed(&rw, &rr);
     check_writer(&rw, &count, &sum);
@@ -468,7 +469,7 @@ Test(cross, student_writer)
     }
     tl_proc *pr = start_reader(ref, path, 8000);
     tl_result rw, rr;
-    wait_pair(start_writer("send_rand", path, n, seed, 8000), pr, 1500, &rw, &rr);
+    tl_wait_pair(start_writer("send_rand", path, n, seed, 8000), pr, 1500, &rw, &rr);
     check_writer(&rw, &count, &sum);
     cr_assert(tl_exited_ok(&rr), "the reference get_rand rejected what send_rand wrote (check "
               "the format: one \"%%d\\n\" line per value, 0..999); reference %s", tl_explain(&rr));
@@ -492,7 +493,7 @@ Test(cross, student_reader)
     }
     tl_proc *pr = start_reader("get_rand", path, 8000);
     tl_result rw, rr;
-    wait_pair(start_writer(ref, path, n, seed, 8000), pr, 1500, &rw, &rr);
+    tl_wait_pair(start_writer(ref, path, n, seed, 8000), pr, 1500, &rw, &rr);
     check_reader_stayed(&rw, &rr);
     cr_assert(tl_exited_ok(&rw), "the reference send_rand failed (did get_rand stop reading "
               "early?); reference %s", tl_explain(&rw));
