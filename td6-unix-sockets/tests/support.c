@@ -5,46 +5,13 @@
 #include "support.h"
 
 #include <criterion/criterion.h>
-#include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <time.h>
-#include <unistd.h>
 
 #define READY_MS 3000
 #define STOP_MS 2000
-
-void pause_ms(int ms)
-{
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-    while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-        continue;
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-const char *shown_prog(const char *prog)
-{
-    static char bufs[4][512];
-    static int next;
-    char *b = bufs[next++ % 4];
-    const char *dir = getenv("TD_BIN_SHOW");
-    if (dir && *dir)
-        snprintf(b, 512, "%s%s/%s", dir[0] == '/' ? "" : "./", dir, prog);
-    else
-        snprintf(b, 512, "%s", tl_bin(prog));
-    return b;
-}
 
 server start_server_argv(const char *const *argv)
 {
@@ -52,7 +19,7 @@ server start_server_argv(const char *const *argv)
     size_t n = 0;
     for (int i = 0; argv[i] && n < sizeof s.cmd; i++)
         n += (size_t)snprintf(s.cmd + n, sizeof s.cmd - n, "%s%s", i ? " " : "",
-                              i ? argv[i] : shown_prog(argv[0]));
+                              i ? argv[i] : tl_shown_bin(argv[0]));
     s.p = tl_start(&(tl_opts){ .argv = argv, .deadline_ms = 25000 });
     if (!tl_wait_output(s.p, "listening on ", READY_MS)) {
         bool late;
@@ -74,14 +41,7 @@ server start_server(int clients)
 
 tl_result stop_server(server *s, int sig, bool *late)
 {
-    tl_signal(s->p, sig);
-    double until = now_ms() + tl_deadline(STOP_MS);
-    while (tl_alive(s->p) && now_ms() < until)
-        pause_ms(2);
-    *late = tl_alive(s->p);
-    if (*late)
-        tl_signal(s->p, SIGKILL);
-    tl_result r = tl_wait(s->p);
+    tl_result r = tl_stop(s->p, sig, STOP_MS, NULL, late);
     s->p = NULL;
     return r;
 }
@@ -179,82 +139,5 @@ void random_values(long long *v, int n, char *note, size_t note_len)
             for (int j = 0; j < i; j++)
                 again = again || v[j] == v[i];
         } while (again);
-    }
-}
-
-static int unix_socket_at(struct sockaddr_un *sa)
-{
-    memset(sa, 0, sizeof *sa);
-    sa->sun_family = AF_UNIX;
-    snprintf(sa->sun_path, sizeof sa->sun_path, "%s", tl_path(SOCK_NAME));
-    tl_test_is_peer();
-    return socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-}
-
-int raw_connect(void)
-{
-    struct sockaddr_un sa;
-    int fd = unix_socket_at(&sa);
-    if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == -1) {
-        close(fd);
-        fd = -1;
-    }
-    return fd;
-}
-
-bool raw_send(int fd, const void *buf, size_t len)
-{
-    ssize_t n;
-    while ((n = send(fd, buf, len, MSG_NOSIGNAL)) == -1 && errno == EINTR)
-        continue;
-    return n == (ssize_t)len;
-}
-
-ssize_t raw_recv(int fd, char *buf, size_t cap, int timeout_ms)
-{
-    struct pollfd p = { fd, POLLIN, 0 };
-    int k = poll(&p, 1, tl_deadline(timeout_ms));
-    if (k == 0)
-        return -2;
-    if (k < 0)
-        return -1;
-    ssize_t n;
-    while ((n = recv(fd, buf, cap, MSG_DONTWAIT)) == -1 && errno == EINTR)
-        continue;
-    return n;
-}
-
-int fake_listen(void)
-{
-    struct sockaddr_un sa;
-    int fd = unix_socket_at(&sa);
-    if (fd >= 0 && (bind(fd, (struct sockaddr *)&sa, sizeof sa) == -1 || listen(fd, 8) == -1)) {
-        close(fd);
-        fd = -1;
-    }
-    return fd;
-}
-
-int fake_accept(int lfd, tl_proc *client, int timeout_ms)
-{
-    struct pollfd p = { lfd, POLLIN, 0 };
-    double until = now_ms() + tl_deadline(timeout_ms);
-    /* Short slices: give up as soon as the client has ended without connecting. */
-    while (poll(&p, 1, 10) != 1) {
-        if (now_ms() > until || !tl_alive(client))
-            return -1;
-    }
-    return accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-}
-
-bool wait_fd_count(pid_t pid, int n, int timeout_ms)
-{
-    double until = now_ms() + tl_deadline(timeout_ms);
-    for (;;) {
-        if (tl_fd_count(pid) >= n)
-            return true;
-        if (now_ms() > until)
-            return false;
-        pause_ms(2);
     }
 }

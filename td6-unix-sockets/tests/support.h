@@ -2,14 +2,14 @@
  * support.h: helpers of td6's tests on top of testlib/tl.h: start and stop a
  * long-running sum_server, run sum_client processes side by side, parse what they
  * print, and talk to a server directly over a SOCK_SEQPACKET socket (raw messages,
- * clients that leave mid-round) or play the server for a sum_client.
- * Every blocking call here has a timeout, so a wrong program fails a test, never hangs it.
+ * clients that leave mid-round) or play the server for a sum_client (with tl_net.h).
  */
 #ifndef TD6_SUPPORT_H
 #define TD6_SUPPORT_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "tl.h"
@@ -60,22 +60,20 @@ bool client_sum(const tl_result *r, long long *sum);
 /* Distinct random 32-bit values from tl_random_seed (printed in *note for messages). */
 void random_values(long long *v, int n, char *note, size_t note_len);
 
-/* Raw client: connect to tl_path(SOCK_NAME); -1 on failure. */
-int raw_connect(void);
-bool raw_send(int fd, const void *buf, size_t len);
-/* One message within timeout_ms: its length, 0 at EOF, -1 on error, -2 on timeout. */
-ssize_t raw_recv(int fd, char *buf, size_t cap, int timeout_ms);
-
-/* A stand-in server for client tests: a listener on tl_path(SOCK_NAME). */
-int fake_listen(void);
-/* Accept one connection from client within timeout_ms; -1 if none (or client ended). */
-int fake_accept(int lfd, tl_proc *client, int timeout_ms);
-
-/* Wait up to timeout_ms until the live process pid has at least n descriptors. */
-bool wait_fd_count(pid_t pid, int n, int timeout_ms);
-/* Sleep ms milliseconds. */
-void pause_ms(int ms);
-/* The program path as a student types it (for reproduce lines). */
-const char *shown_prog(const char *prog);
+/* The test as a client of the server at tl_path(SOCK_NAME) (one message per send), or
+ * as a stand-in server there for sum_client; -1 / false on failure. Wait for a message
+ * with tl_recv_within, a connection with tl_accept_within (tl_net.h). */
+static inline int raw_connect(void)
+{
+    return tl_unix_connect(tl_path(SOCK_NAME), SOCK_SEQPACKET);
+}
+static inline bool raw_send(int fd, const void *buf, size_t len)
+{
+    return tl_write_all(fd, buf, len) == 0;
+}
+static inline int fake_listen(void)
+{
+    return tl_unix_listen(tl_path(SOCK_NAME), SOCK_SEQPACKET);
+}
 
 #endif

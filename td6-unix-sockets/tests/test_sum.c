@@ -6,6 +6,7 @@
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -258,7 +259,7 @@ Test(round, waits_for_all)
     char note[64];
     random_values(v, 3, note, sizeof note);
     tl_proc *a = start_client(v[0], 5000), *b = start_client(v[1], 5000);
-    pause_ms(300);
+    tl_sleep_ms(300);
     char *out = tl_peek_output(s.p);
     bool early = strstr(out, "round ") != NULL;
     free(out);
@@ -342,7 +343,7 @@ Test(proto, server_messages)
     cr_assert(raw_send(a, "-2147483648", 11) && raw_send(b, "7", 1), "cannot send");
     char buf[128];
     for (int i = 0; i < 2; i++) {
-        ssize_t n = raw_recv(i ? b : a, buf, sizeof buf - 1, 2000);
+        ssize_t n = tl_recv_within(i ? b : a, buf, sizeof buf - 1, 2000);
         cr_assert(n > 0, "a client that sent \"%s\" (one message, no newline, no NUL) got %s.\n"
                   "  (server: %s)", i ? "7" : "-2147483648",
                   n == -2 ? "no reply within 2 s" : n == 0 ? "no reply (connection closed)"
@@ -351,7 +352,7 @@ Test(proto, server_messages)
         cr_assert(!strcmp(buf, "sum -2147483641"), "the reply must be the message \"sum "
                   "-2147483641\" (%d bytes, no newline, no NUL), got \"%s\" (%zd bytes).\n"
                   "  (server: %s)", (int)strlen("sum -2147483641"), buf, n, s.cmd);
-        n = raw_recv(i ? b : a, buf, sizeof buf, 2000);
+        n = tl_recv_within(i ? b : a, buf, sizeof buf, 2000);
         cr_assert(n == 0, "after the sum, the server must close the connection.\n"
                   "  (server: %s)", s.cmd);
     }
@@ -379,7 +380,7 @@ Test(proto, bad_message_reply)
         cr_assert(fd >= 0, "cannot connect to the server after %zu bad message(s): it must keep "
                   "serving.\n  (server: %s)", k, s.cmd);
         cr_assert(raw_send(fd, msg, len), "cannot send");
-        ssize_t n = raw_recv(fd, buf, sizeof buf - 1, 2000);
+        ssize_t n = tl_recv_within(fd, buf, sizeof buf - 1, 2000);
         cr_assert(n > 0, "the bad message \"%.*s\" (%zu bytes) must get an error reply, got %s."
                   "\n  (server: %s)", (int)(len > 20 ? 20 : len), msg, len,
                   n == -2 ? "no reply within 2 s" : "no reply (connection closed)", s.cmd);
@@ -387,7 +388,7 @@ Test(proto, bad_message_reply)
         cr_assert(!strncmp(buf, "error: ", 7) && n > 7, "the reply to the bad message \"%.*s\" "
                   "must be \"error: REASON\", got \"%s\".\n  (server: %s)",
                   (int)(len > 20 ? 20 : len), msg, buf, s.cmd);
-        n = raw_recv(fd, buf, sizeof buf, 2000);
+        n = tl_recv_within(fd, buf, sizeof buf, 2000);
         cr_assert(n == 0, "after an error reply the server must close the connection.\n"
                   "  (server: %s)", s.cmd);
         close(fd);
@@ -395,7 +396,7 @@ Test(proto, bad_message_reply)
     /* A second message on a connection is an error too. */
     int fd = raw_connect();
     cr_assert(fd >= 0 && raw_send(fd, "5", 1) && raw_send(fd, "6", 1), "cannot send");
-    ssize_t n = raw_recv(fd, buf, sizeof buf - 1, 2000);
+    ssize_t n = tl_recv_within(fd, buf, sizeof buf - 1, 2000);
     cr_assert(n > 7 && !strncmp(buf, "error: ", 7), "a client that sends a second value before "
               "the end of its round must get an \"error: REASON\" reply.\n  (server: %s)", s.cmd);
     close(fd);
@@ -423,19 +424,19 @@ Test(proto, client_messages)
         snprintf(value, sizeof value, "%lld", v[k]);
         tl_proc *p = tl_start(&(tl_opts){ .argv = TL_ARGV("sum_client", "-p", SOCK_NAME, value),
                                           .deadline_ms = 3000 });
-        int fd = fake_accept(lfd, p, 2000);
+        int fd = tl_accept_within(lfd, p, 2000);
         if (fd < 0) {
             tl_result r = tl_wait(p);
             cr_assert_fail("the client did not connect to %s: %s", SOCK_NAME, tl_explain(&r));
         }
-        ssize_t n = raw_recv(fd, buf, sizeof buf - 1, 2000);
+        ssize_t n = tl_recv_within(fd, buf, sizeof buf - 1, 2000);
         cr_assert(n > 0, "the client sent no message.\n  Reproduce: %s -p %s %s",
-                  shown_prog("sum_client"), SOCK_NAME, value);
+                  tl_shown_bin("sum_client"), SOCK_NAME, value);
         buf[n] = '\0';
         cr_assert(n == (ssize_t)strlen(value) && !strcmp(buf, value), "\"sum_client %s\" must "
                   "send the message \"%s\" (%zu bytes, no newline, no NUL), sent \"%s\" (%zd "
                   "bytes).\n  Reproduce: %s -p %s %s", value, value, strlen(value), buf, n,
-                  shown_prog("sum_client"), SOCK_NAME, value);
+                  tl_shown_bin("sum_client"), SOCK_NAME, value);
         cr_assert(raw_send(fd, replies[k], strlen(replies[k])), "cannot reply");
         tl_result r = tl_wait(p);
         close(fd);
@@ -457,9 +458,9 @@ Test(proto, client_reports_errors)
     for (int k = 0; k < 3; k++) {
         tl_proc *p = tl_start(&(tl_opts){ .argv = TL_ARGV("sum_client", "-p", SOCK_NAME, "3"),
                                           .deadline_ms = 3000 });
-        int fd = fake_accept(lfd, p, 2000);
+        int fd = tl_accept_within(lfd, p, 2000);
         char buf[64];
-        if (fd < 0 || raw_recv(fd, buf, sizeof buf, 2000) <= 0) {
+        if (fd < 0 || tl_recv_within(fd, buf, sizeof buf, 2000) <= 0) {
             tl_result r = tl_wait(p);
             cr_assert_fail("the client did not connect and send its value: %s",
                            tl_explain(&r));
@@ -518,8 +519,9 @@ Test(depart, client_killed_mid_round)
     random_values(v, 3, note, sizeof note);
     int base = tl_fd_count(tl_pid(s.p));
     tl_proc *a = start_client(v[2], 5000);
-    wait_fd_count(tl_pid(s.p), base + 1, 2000); /* accepted (if not, still a valid test) */
-    pause_ms(30);
+    /* accepted (if not, still a valid test) */
+    tl_wait_fd_count(tl_pid(s.p), base + 1, INT_MAX, 2000);
+    tl_sleep_ms(30);
     tl_signal(a, SIGKILL);
     tl_result ra = tl_wait(a);
     tl_result_free(&ra);
@@ -541,7 +543,7 @@ Test(depart, gone_before_reply)
     int base = tl_fd_count(pid);
     int p1 = raw_connect(), p2 = raw_connect();
     cr_assert(p1 >= 0 && p2 >= 0, "cannot connect.\n  (server: %s)", s.cmd);
-    bool full = wait_fd_count(pid, base + 2, 2000);
+    bool full = tl_wait_fd_count(pid, base + 2, INT_MAX, 2000) >= base + 2;
     static const char *const msgs[] = { "abc", "5", "-7" };
     for (int k = 0; k < 3; k++) {
         int fd = raw_connect();
@@ -570,8 +572,8 @@ Test(depart, sigterm_mid_round)
     server s = start_server(2);
     int base = tl_fd_count(tl_pid(s.p));
     tl_proc *a = start_client(11, 4000);
-    bool accepted = wait_fd_count(tl_pid(s.p), base + 1, 2000);
-    pause_ms(30);
+    bool accepted = tl_wait_fd_count(tl_pid(s.p), base + 1, INT_MAX, 2000) >= base + 1;
+    tl_sleep_ms(30);
     server_out o = check_stop(&s, SIGTERM);
     free_server_out(&o);
     tl_result r = tl_wait(a);
@@ -679,13 +681,13 @@ static bool raw_round(long long x, long long y, bool wait_close, const char **wh
         *why = "cannot send";
     }
     for (int i = 0; ok && i < 2; i++) {
-        ssize_t n = raw_recv(i ? fb : fa, buf, sizeof buf - 1, 2000);
+        ssize_t n = tl_recv_within(i ? fb : fa, buf, sizeof buf - 1, 2000);
         char want[64];
         snprintf(want, sizeof want, "sum %lld", x + y);
         if (n <= 0 || (buf[n] = '\0', strcmp(buf, want))) {
             ok = false;
             *why = n == -2 ? "no reply within 2 s" : "no reply or a wrong sum";
-        } else if (wait_close && raw_recv(i ? fb : fa, buf, sizeof buf, 1000) != 0) {
+        } else if (wait_close && tl_recv_within(i ? fb : fa, buf, sizeof buf, 1000) != 0) {
             ok = false;
             *why = "the connection was not closed after the reply";
         }
@@ -713,7 +715,7 @@ Test(fd, thousand_rounds)
             int bad = raw_connect(), gone = raw_connect();
             cr_assert(bad >= 0 && gone >= 0 && raw_send(bad, "x", 1), "cannot connect");
             close(gone);
-            cr_assert(raw_recv(bad, buf, sizeof buf, 2000) > 0, "no error reply to a bad "
+            cr_assert(tl_recv_within(bad, buf, sizeof buf, 2000) > 0, "no error reply to a bad "
                       "message.\n  (server: %s)", s.cmd);
             close(bad);
         }
