@@ -21,13 +21,13 @@ Test(hidden, unfinished_last_line)
     for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
         struct srv s;
         srv_start(&s, models[i], NULL, NULL);
-        int fd = cl_connect(s.port, 0);
+        int fd = tl_tcp_connect(s.port, 0);
         cr_assert(fd >= 0, "%s", srv_hint(&s));
         char out[64];
-        cr_assert(cl_send(fd, "first line\nno newline", 21, REPLY_MS));
+        cr_assert(tl_write_within(fd, "first line\nno newline", 21, REPLY_MS));
         shutdown(fd, SHUT_WR);
         bool eof;
-        size_t got = cl_recv(fd, out, sizeof out, REPLY_MS, &eof);
+        size_t got = tl_recv_all(fd, out, sizeof out, REPLY_MS, &eof);
         bool ok = got == 21 && replies_match("first line\n", 11, out, 11, false, msg, sizeof msg);
         /* The last reply has no newline: compare it as a line of its own. */
         char last[16];
@@ -51,18 +51,18 @@ Test(hidden, line_too_long)
     for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
         struct srv s;
         srv_start(&s, models[i], NULL, NULL);
-        int fd = cl_connect(s.port, 0);
+        int fd = tl_tcp_connect(s.port, 0);
         cr_assert(fd >= 0, "%s", srv_hint(&s));
-        cl_send(fd, big, n, REPLY_MS);
+        tl_write_within(fd, big, n, REPLY_MS);
         char out[64];
         bool eof;
-        size_t got = cl_recv(fd, out, sizeof out, REPLY_MS, &eof);
+        size_t got = tl_recv_all(fd, out, sizeof out, REPLY_MS, &eof);
         cr_assert(eof && got == 0, "-m %s: a line longer than 65536 bytes must make the server "
                   "close that connection without a reply (got %zu bytes%s).\n%s", models[i], got,
                   eof ? "" : ", no EOF", srv_hint(&s));
         close(fd);
-        fd = cl_connect(s.port, 0);
-        got = cl_exchange(fd, "next\n", 5, out, 5, REPLY_MS, 0, 0);
+        fd = tl_tcp_connect(s.port, 0);
+        got = tl_exchange(fd, "next\n", 5, out, 5, REPLY_MS, 0, 0);
         cr_assert(replies_match("next\n", 5, out, got, false, msg, sizeof msg),
                   "-m %s: after closing a connection for a too long line the server must "
                   "go on serving others: %s.\n%s", models[i], msg, srv_hint(&s));

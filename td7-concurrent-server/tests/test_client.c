@@ -7,7 +7,6 @@
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,39 +23,21 @@ static char msg[512];
 /* A listening socket on 127.0.0.1, port chosen by the kernel. */
 static int test_listener(char *port, size_t len)
 {
-    struct sockaddr_in sa = { .sin_family = AF_INET };
-    socklen_t sl = sizeof sa;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    tl_test_is_peer();
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    cr_assert(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(fd, 8) == 0 &&
-              getsockname(fd, (struct sockaddr *)&sa, &sl) == 0, "test setup: cannot listen");
-    snprintf(port, len, "%d", ntohs(sa.sin_port));
+    int p, fd = tl_tcp_listen(&p);
+    cr_assert(fd >= 0, "test setup: cannot listen");
+    snprintf(port, len, "%d", p);
     return fd;
 }
 
 /* Accept the client's connection within ms, or fail with what the client did. */
 static int accept_client(int lfd, tl_proc *p, int ms)
 {
-    struct pollfd pfd = { lfd, POLLIN, 0 };
-    if (poll(&pfd, 1, tl_deadline(ms)) != 1) {
+    int fd = tl_accept_within(lfd, p, ms);
+    if (fd < 0) {
         tl_result r = tl_wait(p);
         cr_assert_fail("the client did not connect within %d ms.\n  %s", ms, tl_explain(&r));
     }
-    int fd = accept(lfd, NULL, NULL);
-    cr_assert(fd >= 0);
     return fd;
-}
-
-static tl_result wait_end(tl_proc *p, int ms, double *took)
-{
-    double t0 = now_ms();
-    while (tl_alive(p) && now_ms() - t0 < tl_deadline(ms))
-        sleep_ms(2);
-    *took = now_ms() - t0;
-    if (tl_alive(p))
-        tl_signal(p, SIGKILL); /* judged by the caller on took: do not wait any longer */
-    return tl_wait(p);
 }
 
 static void write_stdin(tl_proc *p, const char *s)
@@ -96,25 +77,25 @@ Test(client, interactive)
             reply[i] = line[len - 2 - i];
         reply[len - 1] = '\n', reply[len] = '\0';
         write_stdin(p, line);
-        size_t n = cl_recv(fd, got, len, REPLY_MS, NULL);
+        size_t n = tl_recv_all(fd, got, len, REPLY_MS, NULL);
         if (n != len || memcmp(got, line, len)) {
             double took;
-            tl_result r = wait_end(p, 300, &took);
+            tl_result r = tl_stop(p, 0, 300, &took, NULL);
             cr_assert_fail("a line typed on stdin must reach the server at once (before end "
                            "of input); the server got \"%.*s\".\n  %s (then type lines)",
                            (int)n, got, tl_explain(&r));
         }
-        cr_assert(cl_send(fd, reply, len, REPLY_MS));
+        cr_assert(tl_write_within(fd, reply, len, REPLY_MS));
         if (!tl_wait_output(p, reply, REPLY_MS)) {
             double took;
-            tl_result r = wait_end(p, 300, &took);
+            tl_result r = tl_stop(p, 0, 300, &took, NULL);
             cr_assert_fail("the server's reply \"%.*s\" must be printed on stdout as soon as "
                            "it arrives.\n  %s", (int)len - 1, reply, tl_explain(&r));
         }
     }
     close(fd), close(lfd);
     double took;
-    tl_result r = wait_end(p, 1500, &took);
+    tl_result r = tl_stop(p, 0, 1500, &took, NULL);
     tl_result_free(&r);
 }
 
@@ -126,8 +107,8 @@ Test(client, end_of_input_half_closes)
                                       .stdin_data = "first\nsecond\n", .deadline_ms = 10000 });
     int fd = accept_client(lfd, p, 3000);
     char got[32];
-    size_t n = cl_recv(fd, got, 13, REPLY_MS, NULL);
-    bool eof = cl_wait_eof(fd, 2000);
+    size_t n = tl_recv_all(fd, got, 13, REPLY_MS, NULL);
+    bool eof = tl_wait_eof(fd, 2000);
     cr_assert(n == 13 && eof, "after its input ends the client must send what it read, then "
               "shutdown(sock, SHUT_WR) so that the server sees EOF (close() in one process is "
               "not enough: the other still holds the socket). The server %s.\n  Reproduce: %s"
@@ -135,11 +116,11 @@ Test(client, end_of_input_half_closes)
               "by itself",
               n != 13 ? "did not get both lines" : "never saw EOF", with_peer("printf "
               "'first\\nsecond\\n' | timeout 5 %s 127.0.0.1 7777"));
-    sleep_ms(50);
-    cr_assert(cl_send(fd, "tfisr\ndsocne\n", 13, REPLY_MS));
+    tl_sleep_ms(50);
+    cr_assert(tl_write_within(fd, "tfisr\ndsocne\n", 13, REPLY_MS));
     close(fd), close(lfd);
     double took;
-    tl_result r = wait_end(p, 2000, &took);
+    tl_result r = tl_stop(p, 0, 2000, &took, NULL);
     cr_assert(!strcmp(r.out, "tfisr\ndsocne\n"), "replies that come after the end of input "
               "must still be printed, until the server closes; stdout was \"%s\".\n  %s",
               r.out, tl_explain(&r));
@@ -155,10 +136,10 @@ Test(client, server_close_ends_client)
     tl_proc *p = tl_start(&(tl_opts){ .argv = TL_ARGV("shake_client", "127.0.0.1", port),
                                       .stdin_pipe = true, .deadline_ms = 10000 });
     int fd = accept_client(lfd, p, 3000);
-    cr_assert(cl_send(fd, "eyb\n", 4, REPLY_MS));
+    cr_assert(tl_write_within(fd, "eyb\n", 4, REPLY_MS));
     close(fd), close(lfd);
     double took;
-    tl_result r = wait_end(p, 1500, &took);
+    tl_result r = tl_stop(p, 0, 1500, &took, NULL);
     cr_assert(!r.timed_out && took < tl_deadline(1500), "the server closed the connection while "
               "stdin stayed open: the client must end at once (the reader sees EOF and ends the "
               "writer, which is blocked reading stdin).\n  %s", tl_explain(&r));
@@ -181,10 +162,10 @@ Test(client, big_input)
     /* Echo what arrives as it arrives: the client must write and read at once. */
     size_t got = 0;
     for (bool eof = false; !eof;) {
-        size_t n = cl_recv(fd, out + got, len - got, EXCHANGE_IDLE_MS, &eof);
+        size_t n = tl_recv_all(fd, out + got, len - got, TL_EXCHANGE_IDLE_MS, &eof);
         if (n == 0 && !eof)
             break;
-        cr_assert(cl_send(fd, out + got, n, REPLY_MS), "the client stopped reading replies "
+        cr_assert(tl_write_within(fd, out + got, n, REPLY_MS), "the client stopped reading replies "
                   "while it was still sending: its reader and writer must run at the same "
                   "time.\n  Reproduce: %s\n  then: the line starts an echo server (socat) and the "
                   "client, which must print all 1000000 bytes",
@@ -194,7 +175,7 @@ Test(client, big_input)
     }
     close(fd), close(lfd);
     double took;
-    tl_result r = wait_end(p, 3000, &took);
+    tl_result r = tl_stop(p, 0, 3000, &took, NULL);
     cr_assert(got == len, "the server received %zu bytes of %zu sent on stdin (seed %u).\n  %s",
               got, len, seed, tl_explain(&r));
     cr_assert(r.out_len == len && replies_match(in, len, r.out, r.out_len, true, msg, sizeof msg),

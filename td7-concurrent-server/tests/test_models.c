@@ -43,7 +43,7 @@ static void start(struct srv *s, const char *m, bool echo, const char *perturb)
 
 static int connect_or_fail(struct srv *s, int rcvbuf)
 {
-    int fd = cl_connect(s->port, rcvbuf);
+    int fd = tl_tcp_connect(s->port, rcvbuf);
     if (fd < 0 && !tl_alive(s->p)) {
         tl_result r = tl_wait(s->p);
         cr_assert_fail("cannot connect: the server is gone.\n  %s", tl_explain(&r));
@@ -58,7 +58,7 @@ static void exchange_ok(struct srv *s, int fd, const char *in, size_t len, bool 
 {
     char *out = malloc(len + 1);
     cr_assert(out);
-    size_t got = cl_exchange(fd, in, len, out, len, REPLY_MS, 0, 0);
+    size_t got = tl_exchange(fd, in, len, out, len, REPLY_MS, 0, 0);
     bool ok = replies_match(in, len, out, got, exact, msg, sizeof msg);
     if (!ok && !tl_alive(s->p)) {
         tl_result r = tl_wait(s->p);
@@ -95,7 +95,7 @@ static void t_replies(const char *m)
     for (int echo = 0; echo <= 1; echo++) {
         start(&s, m, echo, NULL);
         int fd = connect_or_fail(&s, 0);
-        size_t got = cl_exchange(fd, in, len + elen, out, len + elen, REPLY_MS, 0, 0);
+        size_t got = tl_exchange(fd, in, len + elen, out, len + elen, REPLY_MS, 0, 0);
         bool ok = replies_match(in, len + elen, out, got, echo, msg, sizeof msg);
         cr_assert(ok, "%s (seed %u: random lines, then an empty line, \"\\r\\n\", \"ab\\r\\n\", "
                   "four lines of 30 distinct characters).\n%s", msg, seed, srv_hint(&s));
@@ -123,14 +123,14 @@ static void t_long_lines(const char *m)
     for (size_t sent = 0; sent < len;) {
         size_t piece = 1 + (size_t)rand_r(&seed) % 3000;
         piece = piece < len - sent ? piece : len - sent;
-        cr_assert(cl_send(fd, in + sent, piece, REPLY_MS), "the server stopped reading.\n%s",
-                  srv_hint(&s));
+        cr_assert(tl_write_within(fd, in + sent, piece, REPLY_MS),
+                  "the server stopped reading.\n%s", srv_hint(&s));
         sent += piece;
         if (rand_r(&seed) % 4 == 0)
-            sleep_ms(1);
-        got += cl_recv(fd, out + got, len - got, 0, NULL);
+            tl_sleep_ms(1);
+        got += tl_recv_all(fd, out + got, len - got, 0, NULL);
     }
-    got += cl_recv(fd, out + got, len - got, REPLY_MS, NULL);
+    got += tl_recv_all(fd, out + got, len - got, REPLY_MS, NULL);
     cr_assert(replies_match(in, len, out, got, false, msg, sizeof msg),
               "6 lines of 1000 to 60000 characters sent in small pieces (seed %u): %s.\n%s",
               seed, msg, srv_hint(&s));
@@ -157,12 +157,12 @@ static void t_many_clients(const char *m)
         size_t len[NCLIENTS];
         for (int i = 0; i < NCLIENTS; i++) {
             in[i] = random_lines(&seed, 2, 1, 200, &len[i]);
-            cr_assert(cl_send(fds[i], in[i], len[i], REPLY_MS), "client %d could not send.\n%s",
-                      i + 1, srv_hint(&s));
+            cr_assert(tl_write_within(fds[i], in[i], len[i], REPLY_MS),
+                      "client %d could not send.\n%s", i + 1, srv_hint(&s));
         }
         for (int i = 0; i < NCLIENTS; i++) {
             char out[512];
-            size_t got = cl_recv(fds[i], out, len[i], REPLY_MS, NULL);
+            size_t got = tl_recv_all(fds[i], out, len[i], REPLY_MS, NULL);
             cr_assert(replies_match(in[i], len[i], out, got, false, msg, sizeof msg),
                       "%d clients connected at once, round %d, client %d: %s (seed %u).\n%s",
                       NCLIENTS, round + 1, i + 1, msg, seed, srv_hint(&s));
@@ -179,17 +179,17 @@ static void t_idle_client(const char *m)
     struct srv s;
     start(&s, m, false, NULL);
     int idle = connect_or_fail(&s, 0), half = connect_or_fail(&s, 0);
-    cr_assert(cl_send(half, "half a li", 9, REPLY_MS));
-    sleep_ms(20);
+    cr_assert(tl_write_within(half, "half a li", 9, REPLY_MS));
+    tl_sleep_ms(20);
     int busy = connect_or_fail(&s, 0);
     const char *line = "an eager client gets its reply now\n";
     char out[64];
-    size_t got = cl_exchange(busy, line, strlen(line), out, strlen(line), REPLY_MS, 0, 0);
+    size_t got = tl_exchange(busy, line, strlen(line), out, strlen(line), REPLY_MS, 0, 0);
     cr_assert(replies_match(line, strlen(line), out, got, false, msg, sizeof msg),
               "a client that connected first and sends nothing (and one that sent half a line) "
               "must not hold up a third one: %s. Serve each client concurrently.\n%s", msg,
               srv_hint(&s));
-    got = cl_exchange(half, "ne\n", 3, out, 12, REPLY_MS, 0, 0);
+    got = tl_exchange(half, "ne\n", 3, out, 12, REPLY_MS, 0, 0);
     cr_assert(replies_match("half a line\n", 12, out, got, false, msg, sizeof msg),
               "a line sent in two parts 20 ms apart: %s.\n%s", msg, srv_hint(&s));
     close(idle), close(half), close(busy);
@@ -207,15 +207,15 @@ static void t_vanishing(const char *m)
      * replies (writes to it fail: EPIPE/ECONNRESET, and SIGPIPE unless ignored).
      * 3: connects and resets at once. */
     int a = connect_or_fail(&s, 0), b = connect_or_fail(&s, 0), c = connect_or_fail(&s, 0);
-    cr_assert(cl_send(a, "a line that never e", 19, REPLY_MS));
+    cr_assert(tl_write_within(a, "a line that never e", 19, REPLY_MS));
     close(a);
-    cl_send(b, big, len, 500);
-    sleep_ms(20);
+    tl_write_within(b, big, len, 500);
+    tl_sleep_ms(20);
     struct linger lg = { 1, 0 };
     setsockopt(b, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
     setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
     close(b), close(c);
-    sleep_ms(100);
+    tl_sleep_ms(100);
     expect_alive(&s, "after clients vanished (closed mid-line, reset with replies unread)");
     int d = connect_or_fail(&s, 0);
     exchange_ok(&s, d, "still there?\n", 13, false, "a new client after three vanished");
@@ -239,7 +239,7 @@ static void t_slow_reader(const char *m)
     /* The window scale was fixed small at connect: a larger buffer now only speeds up
      * the reads once they start. */
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
-    size_t got = cl_exchange(fd, in, len, out, len, 15000, 300, 0);
+    size_t got = tl_exchange(fd, in, len, out, len, 15000, 300, 0);
     cr_assert(got == len, "a client that reads slowly got %zu bytes of replies instead of %zu "
               "(seed %u): every byte of every reply must reach it (partial writes: write the "
               "rest later, never drop it).\n%s", got, len, seed, srv_hint(&s));
@@ -254,7 +254,7 @@ static void t_slow_reader(const char *m)
 static int tree_fds(pid_t pid)
 {
     pid_t kids[256];
-    int n = proc_children(pid, kids, 256), total = tl_fd_count(pid);
+    int n = tl_proc_children(pid, kids, 256), total = tl_fd_count(pid);
     for (int i = 0; i < n; i++) {
         int k = tl_fd_count(kids[i]);
         total += k > 0 ? k : 0;
@@ -264,10 +264,10 @@ static int tree_fds(pid_t pid)
 
 static int wait_tree_fds(pid_t pid, int want, int ms)
 {
-    double until = now_ms() + tl_deadline(ms);
+    double until = tl_now_ms() + tl_deadline(ms);
     int n;
-    while ((n = tree_fds(pid)) > want && now_ms() < until)
-        sleep_ms(5);
+    while ((n = tree_fds(pid)) > want && tl_now_ms() < until)
+        tl_sleep_ms(5);
     return n;
 }
 
@@ -280,7 +280,7 @@ static int stable_fds(pid_t pid, bool tree)
         int n = tree ? tree_fds(pid) : tl_fd_count(pid);
         same = n == last ? same + 1 : 0;
         last = n;
-        sleep_ms(10);
+        tl_sleep_ms(10);
     }
     return last;
 }
@@ -300,25 +300,25 @@ static void sequential_clients(struct srv *s, int count)
  * a child still running is not a zombie yet, and must not make a leak look fixed. */
 static int wait_children_reaped(struct srv *s, int ms)
 {
-    double until = now_ms() + tl_deadline(ms);
+    double until = tl_now_ms() + tl_deadline(ms);
     pid_t kids[4096];
     for (;;) {
-        int n = proc_children(s->pid, kids, 4096), z = proc_zombie_children(s->pid);
+        int n = tl_proc_children(s->pid, kids, 4096), z = tl_zombie_children(s->pid);
         if (z == 0 && n == 0)
             return 0;
-        if ((n == z && now_ms() > until - tl_deadline(ms) / 2) || now_ms() > until)
+        if ((n == z && tl_now_ms() > until - tl_deadline(ms) / 2) || tl_now_ms() > until)
             return z;
-        sleep_ms(5);
+        tl_sleep_ms(5);
     }
 }
 
 /* Zombie children, polled until there is none or ms have passed. */
 static int zombies_after(struct srv *s, int ms)
 {
-    double until = now_ms() + tl_deadline(ms);
+    double until = tl_now_ms() + tl_deadline(ms);
     int z;
-    while ((z = proc_zombie_children(s->pid)) > 0 && now_ms() < until)
-        sleep_ms(5);
+    while ((z = tl_zombie_children(s->pid)) > 0 && tl_now_ms() < until)
+        tl_sleep_ms(5);
     return z;
 }
 
@@ -344,8 +344,8 @@ static void t_sigterm(const char *m)
     start(&s, m, false, strcmp(m, "fork") ? NULL : FORK_PERTURB);
     int a = connect_or_fail(&s, 0), b = connect_or_fail(&s, 0), c = connect_or_fail(&s, 0);
     exchange_ok(&s, a, "served before SIGTERM\n", 22, false, "first client");
-    cr_assert(cl_send(b, "half a li", 9, REPLY_MS));
-    sleep_ms(20);
+    cr_assert(tl_write_within(b, "half a li", 9, REPLY_MS));
+    tl_sleep_ms(20);
     double took;
     tl_result r = srv_stop(&s, 2000, &took);
     cr_assert(r.exited && r.status == 0 && took < tl_deadline(2000),
@@ -354,7 +354,7 @@ static void t_sigterm(const char *m)
               tl_explain(&r));
     cr_assert(tl_clean(&r), "after SIGTERM: %s", tl_explain(&r));
     cr_assert(r.err_len == 0, "nothing on stderr for a normal SIGTERM.\n  %s", tl_explain(&r));
-    bool ea = cl_wait_eof(a, 1000), eb = cl_wait_eof(b, 1000), ec = cl_wait_eof(c, 1000);
+    bool ea = tl_wait_eof(a, 1000), eb = tl_wait_eof(b, 1000), ec = tl_wait_eof(c, 1000);
     cr_assert(ea && eb && ec, "after SIGTERM every connection must be closed: the clients "
               "(served / mid-line / never spoke) saw EOF: %s/%s/%s.\n  %s", ea ? "yes" : "no",
               eb ? "yes" : "no", ec ? "yes" : "no", tl_explain(&r));
@@ -399,7 +399,7 @@ static void t_fork_parent_closes(void)
     sequential_clients(&s, 1);
     int base = stable_fds(s.pid, false);
     sequential_clients(&s, 200);
-    int after = wait_fd_count(s.pid, base, 2000);
+    int after = tl_wait_fd_count(s.pid, -1, base, 2000);
     cr_assert(after <= base, "the parent had %d descriptors open, and %d after 200 clients: "
               "the parent must close() each accepted socket once the child has it (else the "
               "client never sees EOF and the parent runs out of descriptors).\n%s", base, after,
@@ -416,14 +416,14 @@ static void t_fork_child_listener(void)
         fds[i] = connect_or_fail(&s, 0);
         exchange_ok(&s, fds[i], "who serves me?\n", 15, false, "a client");
     }
-    unsigned long ino = listener_inode(s.port);
+    unsigned long ino = tl_tcp_listener_inode(s.port);
     pid_t kids[64];
-    int n = proc_children(s.pid, kids, 64);
+    int n = tl_proc_children(s.pid, kids, 64);
     cr_assert(ino != 0, "no listening socket on port %d.\n%s", s.port, srv_hint(&s));
     cr_assert(n >= 3, "3 clients are connected but the server has %d children: fork one child "
               "per connection.\n%s", n, srv_hint(&s));
     for (int i = 0; i < n; i++)
-        cr_assert(!proc_holds_inode(kids[i], ino), "child %d still has the listening socket "
+        cr_assert(!tl_holds_socket(kids[i], ino), "child %d still has the listening socket "
                   "open: the child must close() it (it would keep the port busy after the "
                   "server is gone).\n%s", (int)kids[i], srv_hint(&s));
     for (int i = 0; i < 3; i++)
@@ -442,7 +442,7 @@ static void t_fork_sigchld_accept(void)
         exchange_ok(&s, fd, "and end\n", 8, false, "a client");
         close(fd);
         (void)wait_children_reaped(&s, 2000);
-        sleep_ms(5);
+        tl_sleep_ms(5);
         expect_alive(&s, "when a child ended while it waited in accept() (SIGCHLD)");
     }
     srv_stop(&s, 2000, NULL);
