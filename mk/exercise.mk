@@ -119,8 +119,8 @@ $(TL_RUN): $(TL_DIR)/tl_runner_main.c $(TL_DIR)/tl_runner.c $(TL_DIR)/tl_runner.
 	@mkdir -p $(dir $@)
 	$(CC) $(REQ_CFLAGS) $(CFLAGS) -o $@ $(TL_DIR)/tl_runner_main.c $(TL_DIR)/tl_runner.c
 
-$(TL_REPLAY): $(TL_DIR)/tl_replay.c $(TL_BUILD)/tl.o $(TL_BUILD)/proctree.o $(TL_BUILD)/tl_trace.o $(TL_DIR)/tl.h
-	$(CC) $(REQ_CFLAGS) $(CFLAGS) -D_GNU_SOURCE -I$(TL_DIR) -o $@ $< $(TL_BUILD)/tl.o $(TL_BUILD)/proctree.o $(TL_BUILD)/tl_trace.o
+$(TL_REPLAY): $(TL_DIR)/tl_replay.c $(TL_BUILD)/tl.o $(TL_BUILD)/proctree.o $(TL_BUILD)/tl_trace.o $(TL_BUILD)/tl_time.o $(TL_DIR)/tl.h
+	$(CC) $(REQ_CFLAGS) $(CFLAGS) -D_GNU_SOURCE -I$(TL_DIR) -o $@ $< $(TL_BUILD)/tl.o $(TL_BUILD)/proctree.o $(TL_BUILD)/tl_trace.o $(TL_BUILD)/tl_time.o
 
 $(TEST_BIN): $(TEST_SRCS) $(TL_OBJS) $(TL_DIR)/tl.h
 	@mkdir -p $(dir $@)

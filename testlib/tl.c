@@ -72,20 +72,6 @@ static volatile pid_t tracked[MAX_PROCS];   /* process groups to kill on cleanup
 
 /* ---------- small helpers ---------- */
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-    while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-        ;
-}
-
 int tl_deadline(int ms)
 {
     const char *s = getenv("TL_TIME_SCALE");
@@ -98,7 +84,7 @@ unsigned tl_random_seed(void)
     unsigned s;
     int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
     if (fd < 0 || read(fd, &s, sizeof s) != (ssize_t)sizeof s)
-        s = (unsigned)getpid() ^ (unsigned)now_ms();
+        s = (unsigned)getpid() ^ (unsigned)tl_now_ms();
     if (fd >= 0)
         close(fd);
     return s % 1000000000u + 1;
@@ -647,7 +633,7 @@ tl_proc *tl_start(const tl_opts *o)
     int err = open(p->err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (out < 0 || err < 0 || open_stdin(p, o, &in) == -1 || pipe2(errpipe, O_CLOEXEC) == -1)
         abort();
-    p->t0 = now_ms();
+    p->t0 = tl_now_ms();
     pid_t pid = fork();
     if (pid == 0)
         exec_child(path, o, env, in, out, err, errpipe[1]);
@@ -765,7 +751,7 @@ void tl_note_action(tl_proc *p, const char *shell)
      * command, so one too long for the line is left out */
     if (p->r.n_acts < 4 && len < sizeof p->r.acts[0]) {
         memcpy(p->r.acts[p->r.n_acts], shell, len + 1);
-        p->r.act_ms[p->r.n_acts++] = (int)(now_ms() - p->t0);
+        p->r.act_ms[p->r.n_acts++] = (int)(tl_now_ms() - p->t0);
     }
 }
 
@@ -774,21 +760,21 @@ static bool wait_end(tl_proc *p, int ms)
 {
     if (p->reaped)
         return true;
-    double until = now_ms() + ms;
+    double until = tl_now_ms() + ms;
     for (;;) {
         pid_t w = waitpid(p->pid, &p->wstatus, WNOHANG);
         if (w == p->pid || (w == -1 && errno == ECHILD)) {
             p->reaped = true;
             return true;
         }
-        int left = (int)(until - now_ms());
+        int left = (int)(until - tl_now_ms());
         if (left <= 0)
             return false;
         if (p->pidfd >= 0) {
             struct pollfd pfd = { p->pidfd, POLLIN, 0 };
             poll(&pfd, 1, left);
         } else {
-            sleep_ms(left < 2 ? left : 2);
+            tl_sleep_ms(left < 2 ? left : 2);
         }
     }
 }
@@ -805,16 +791,16 @@ char *tl_peek_output(tl_proc *p)
 
 bool tl_wait_output(tl_proc *p, const char *needle, int timeout_ms)
 {
-    double until = now_ms() + tl_deadline(timeout_ms);
+    double until = tl_now_ms() + tl_deadline(timeout_ms);
     for (;;) {
         char *out = slurp(p->out_path, NULL);
         bool found = strstr(out, needle) != NULL;
         free(out);
         if (found)
             return true;
-        if (now_ms() > until || !tl_alive(p))
+        if (tl_now_ms() > until || !tl_alive(p))
             return false;
-        sleep_ms(2);
+        tl_sleep_ms(2);
     }
 }
 
@@ -1117,13 +1103,13 @@ const char *tl_signature(const tl_result *r)
 
 tl_result tl_wait(tl_proc *p)
 {
-    if (p->r.started && !wait_end(p, p->deadline_ms - (int)(now_ms() - p->t0))) {
+    if (p->r.started && !wait_end(p, p->deadline_ms - (int)(tl_now_ms() - p->t0))) {
         p->r.timed_out = true;
         kill(-p->pid, SIGKILL);
         kill(p->pid, SIGKILL);
         wait_end(p, 2000);
     }
-    p->r.elapsed_ms = now_ms() - p->t0;
+    p->r.elapsed_ms = tl_now_ms() - p->t0;
     note_live(p, false);
     if (test_is_peer && !p->r.no_replay[0] && !p->r.peer_in_line)
         snprintf(p->r.no_replay, sizeof p->r.no_replay, "the test was its peer");

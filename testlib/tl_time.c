@@ -1,7 +1,6 @@
 /*
- * tl_time.c: the tests' clock and sleeps (declared in tl.h).
- * tl.c keeps private copies of now_ms/sleep_ms for now: tl_replay links tl.o without
- * this file.
+ * tl_time.c: the tests' clock and sleeps (declared in tl.h), tl.c's too: whatever
+ * links tl.o links this file (the test runner, tl_replay).
  */
 #define _GNU_SOURCE
 #include "tl.h"
