@@ -211,14 +211,15 @@ tl_watched tl_wait_watched(tl_proc *p, int deadline_ms, int stall_ms)
         else if (since < 0)
             since = tl_now_ms();
         else if (tl_now_ms() - since >= stall) {
+            /* the snapshot with descriptors; without memory for it, cur's pids */
             run.tree = malloc(sizeof *run.tree);
-            if (!run.tree)
-                abort();
-            tl_ptree_scan(tl_pid(p), run.tree, true);
+            tl_ptree *t = run.tree ? run.tree : cur;
+            if (run.tree)
+                tl_ptree_scan(tl_pid(p), run.tree, true);
             run.stalled = true;
             kill(-tl_pid(p), SIGKILL);
-            for (int i = 0; i < run.tree->n; i++)
-                kill(run.tree->p[i].pid, SIGKILL);
+            for (int i = 0; i < t->n; i++)
+                kill(t->p[i].pid, SIGKILL);
             break;
         }
         tmp = prev, prev = cur, cur = tmp;
@@ -228,7 +229,8 @@ tl_watched tl_wait_watched(tl_proc *p, int deadline_ms, int stall_ms)
     if (run.stalled) {
         tl_set_look(&run.r, "it hangs: meanwhile, in another terminal, `ls -l /proc/$(pgrep "
                     "-n %.15s)/fd` and the same for its children (`pgrep -P PID`) show who "
-                    "holds which pipe end", run.tree->n ? run.tree->p[0].comm : run.r.prog);
+                    "holds which pipe end", run.tree && run.tree->n ? run.tree->p[0].comm
+                                                                   : run.r.prog);
         tl_mark_hung(&run.r);
     }
     return run;
