@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tl.h"
 
@@ -234,11 +235,23 @@ Test(run, children_reaped)
     cr_assert(u.r.exited && u.r.status == 0, "%s", tl_explain(&u.r));
 }
 
+/* The formula of the choice is the student's (README.md §3: any uniform choice drawn
+ * from rand()), so the test cannot predict the children; it compares two runs with the
+ * same seed instead. The second one starts in a later second of the wall clock than the
+ * first one ended in: a program seeded from time(NULL) then chooses other children. */
+static void next_second(void)
+{
+    time_t now = time(NULL);
+    while (time(NULL) == now)
+        tl_sleep_ms(20);
+}
+
 Test(run, seed_reproducible)
 {
     unsigned seed = tl_random_seed();
     struct run a = run_hello(5, 30, 1, seed, NULL);
     cr_assert(tl_exited_ok(&a.r) && a.nticks == 30, "%s", tl_explain(&a.r));
+    next_second();
     struct run b = run_hello(5, 30, 1, seed, NULL), c = run_hello(5, 30, 1, seed + 1, NULL);
     cr_assert(b.nticks == 30 && c.nticks == 30, "%s", tl_explain(&b.r));
     bool same = true, differ = false;
@@ -246,8 +259,9 @@ Test(run, seed_reproducible)
         same = same && child_index(&a, a.tick[k]) == child_index(&b, b.tick[k]);
         differ = differ || child_index(&a, a.tick[k]) != child_index(&c, c.tick[k]);
     }
-    cr_assert(same, "two runs with -s %u chose different children: choose with rand() only "
-              "(main() already seeds it with -s; do not call srand() yourself).\n  Reproduce: %s", seed, a.r.cmd);
+    cr_assert(same, "two runs with -s %u, one second apart, chose different children: choose "
+              "with rand() only (main() already seeds it with -s; do not call srand() yourself, "
+              "not from the clock either).\n  Reproduce: %s", seed, a.r.cmd);
     cr_assert(differ, "seeds %u and %u chose the same 30 children: the seed must drive the "
               "choice.\n  Reproduce: %s", seed, seed + 1, c.r.cmd);
 }
