@@ -51,6 +51,68 @@ tl_result srv_stop(struct srv *s, int ms, double *took_ms)
     return tl_stop(s->p, SIGTERM, ms, took_ms, NULL);
 }
 
+/* Up to max bytes of text as one printable line (control characters escaped). */
+static const char *shown(const char *text, size_t len, size_t max)
+{
+    static char buf[2][400];
+    static int turn;
+    char *b = buf[turn ^= 1];
+    size_t k = 0;
+    for (size_t i = 0; i < len && i < max && k + 5 < sizeof b[0]; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c == '\n')
+            b[k++] = '\\', b[k++] = 'n';
+        else if (c < 32 || c == 127)
+            k += (size_t)snprintf(b + k, 5, "\\x%02x", c);
+        else
+            b[k++] = (char)c;
+    }
+    snprintf(b + k, sizeof b[0] - k, "%s", len > max ? "..." : "");
+    return b;
+}
+
+/* Is every line of err a "shake_server: " line? */
+static bool only_error_lines(const char *err, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        const char *nl = memchr(err + i, '\n', len - i);
+        size_t n = nl ? (size_t)(nl - err - i) + 1 : len - i;
+        if (n < 16 || strncmp(err + i, "shake_server: ", 14) != 0)
+            return false;
+        i += n;
+    }
+    return true;
+}
+
+bool srv_output_ok(const struct srv *s, const tl_result *r, bool client_errors, char *msg,
+                   size_t msglen)
+{
+    char ready[64];
+    int n = snprintf(ready, sizeof ready, "listening on port %d\n", s->port);
+    if (r->out_len != (size_t)n || memcmp(r->out, ready, (size_t)n) != 0) {
+        snprintf(msg, msglen, "stdout must be exactly one line, \"listening on port %d\" "
+                 "(tests and the benchmark read it), and nothing else, ever; it was \"%s\"",
+                 s->port, shown(r->out, r->out_len, 300));
+        return false;
+    }
+    if (r->err_len == 0 || (client_errors && only_error_lines(r->err, r->err_len)))
+        return true;
+    snprintf(msg, msglen, "stderr is for errors only (\"shake_server: WHAT: REASON\"%s), and "
+             "this run had none to report, not even when it stopped; it was \"%s\"",
+             client_errors ? ", for example about a client" : "",
+             shown(r->err, r->err_len, 300));
+    return false;
+}
+
+void srv_finish(struct srv *s, bool client_errors)
+{
+    char why[900];
+    tl_result r = srv_stop(s, 2000, NULL);
+    bool ok = srv_output_ok(s, &r, client_errors, why, sizeof why);
+    cr_assert(ok, "-m %s: %s.\n  %s", s->model, why, tl_explain(&r));
+    tl_result_free(&r);
+}
+
 /* ---------- replies ---------- */
 
 static bool same_multiset(const char *a, const char *b, size_t n)

@@ -28,6 +28,13 @@ struct srv {
 void srv_start(struct srv *s, const char *model, const char *const *extra, const char *perturb);
 /* SIGTERM, wait up to ms for the end (then the tree is killed), collect. */
 tl_result srv_stop(struct srv *s, int ms, double *took_ms);
+/* Did the run print only what the contract allows? stdout: exactly the ready line;
+ * stderr: nothing, or with client_errors (a test whose clients misbehave) only
+ * "shake_server: WHAT: REASON" lines. If not, why in msg. */
+bool srv_output_ok(const struct srv *s, const tl_result *r, bool client_errors, char *msg,
+                   size_t msglen);
+/* srv_stop, then fail the test if the output broke the contract (srv_output_ok). */
+void srv_finish(struct srv *s, bool client_errors);
 /* "Reproduce: ..." text for messages about a live server. */
 const char *srv_hint(const struct srv *s);
 
