@@ -134,9 +134,11 @@ $(TL_SCORE): $(TL_DIR)/tl_score_main.c $(TL_DIR)/tl_score.c $(TL_DIR)/tl_results
 	@mkdir -p $(dir $@)
 	$(CC) $(REQ_CFLAGS) $(CFLAGS) -o $@ $(TL_DIR)/tl_score_main.c $(TL_DIR)/tl_score.c $(TL_DIR)/tl_results.c $(TL_DIR)/tl_cause.c
 
+# Built beside it, then renamed: test runs of other exercises preload it meanwhile, and a
+# half-written library fails their programs ("cannot be preloaded (file too short)").
 $(TL_SO): $(TL_DIR)/tl_preload.c
 	@mkdir -p $(dir $@)
-	$(CC) $(REQ_CFLAGS) -O2 -fPIC -shared -o $@ $< -ldl
+	$(CC) $(REQ_CFLAGS) -O2 -fPIC -shared -o $@.$$$$.tmp $< -ldl && mv -f $@.$$$$.tmp $@
 
 # The reference programs, for cross-pairing tests (student writer, reference reader...):
 # built when solution/ exists (instructor tree) and passed as $$TD_REF_BIN. A grader
