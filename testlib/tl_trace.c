@@ -466,7 +466,7 @@ static void msc(out_line *o, const char *from, const char *arc, const char *to, 
 {
     char esc[200];
     size_t n = 0;
-    for (const char *c = label; *c && n + 2 < sizeof esc && c - label < 90; c++) {
+    for (const char *c = label; *c && n + 2 < sizeof esc && c - label < 150; c++) {
         if (*c == '"' || *c == '\\')
             esc[n++] = '\\';
         esc[n++] = *c;
