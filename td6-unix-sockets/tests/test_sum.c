@@ -74,6 +74,33 @@ static void check_round(const server *s, const long long *v, int n, const char *
 }
 
 /* Stop the server with sig: it must exit 0 promptly, leave nothing, remove its socket. */
+/* One of the server's optional notes of README.md §3, whole. */
+static bool is_server_note(const char *line)
+{
+    long r, b;
+    int end = -1;
+    if (sscanf(line, "sum_server: a client left round %ld before its end%n", &r, &end) == 1 &&
+        end >= 0 && line[end] == '\0')
+        return true;
+    end = -1;
+    return sscanf(line, "sum_server: rejected a bad message (%ld bytes) in round %ld%n", &b, &r,
+                  &end) == 2 && end >= 0 && line[end] == '\0';
+}
+
+/* The server's stderr after a stop holds only those notes (a server may print them or
+ * not): the first other line (in line), or NULL. */
+static const char *foreign_err_line(const char *err, char *line, size_t cap)
+{
+    for (const char *p = err; *p;) {
+        size_t n = strcspn(p, "\n");
+        snprintf(line, cap, "%.*s", (int)(n < cap ? n : cap - 1), p);
+        if (!is_server_note(line))
+            return line;
+        p += n + (p[n] == '\n');
+    }
+    return NULL;
+}
+
 static server_out check_stop(server *s, int sig)
 {
     bool late;
@@ -92,6 +119,12 @@ static server_out check_stop(server *s, int sig)
               r.cmd);
     cr_assert(o.stopped >= 0, "the server's last line must be \"stopped after N rounds\".\n"
               "  Reproduce: %s", r.cmd);
+    char line[160];
+    const char *bad = foreign_err_line(r.err, line, sizeof line);
+    cr_assert(!bad, "after %s the server's stderr holds \"%s\": a stop is no error, and while "
+              "it serves the server may only note \"sum_server: a client left round R before "
+              "its end\" or \"sum_server: rejected a bad message (N bytes) in round R\" (both "
+              "optional).\n  Reproduce: %s", sig == SIGINT ? "SIGINT" : "SIGTERM", bad, r.cmd);
     tl_result_free(&r);
     return o;
 }
@@ -420,8 +453,14 @@ Test(proto, client_messages)
     long long v[3];
     char note[64], value[32], buf[128];
     random_values(v, 3, note, sizeof note);
-    for (int k = 0; k < 3; k++) {
-        snprintf(value, sizeof value, "%lld", v[k]);
+    /* Values 3 and 4 are written with a leading zero and as -0: the client may send them as
+     * typed or re-formatted (README.md §4), both requests of §2 for the same value. */
+    static const char *const typed[] = { "007", "-0" }, *const canonical[] = { "7", "0" };
+    for (int k = 0; k < 5; k++) {
+        if (k < 3)
+            snprintf(value, sizeof value, "%lld", v[k]);
+        else
+            snprintf(value, sizeof value, "%s", typed[k - 3]);
         tl_proc *p = tl_start(&(tl_opts){ .argv = TL_ARGV("sum_client", "-p", SOCK_NAME, value),
                                           .deadline_ms = 3000 });
         int fd = tl_accept_within(lfd, p, 2000);
@@ -433,17 +472,21 @@ Test(proto, client_messages)
         cr_assert(n > 0, "the client sent no message.\n  Reproduce: %s -p %s %s",
                   tl_shown_bin("sum_client"), SOCK_NAME, value);
         buf[n] = '\0';
-        cr_assert(n == (ssize_t)strlen(value) && !strcmp(buf, value), "\"sum_client %s\" must "
-                  "send the message \"%s\" (%zu bytes, no newline, no NUL), sent \"%s\" (%zd "
-                  "bytes).\n  Reproduce: %s -p %s %s", value, value, strlen(value), buf, n,
-                  tl_shown_bin("sum_client"), SOCK_NAME, value);
-        cr_assert(raw_send(fd, replies[k], strlen(replies[k])), "cannot reply");
+        const char *also = k < 3 ? value : canonical[k - 3];
+        cr_assert((n == (ssize_t)strlen(value) && !strcmp(buf, value)) ||
+                  (n == (ssize_t)strlen(also) && !strcmp(buf, also)), "\"sum_client %s\" must "
+                  "send the message \"%s\"%s%s%s (no newline, no NUL), sent \"%s\" (%zd bytes)."
+                  "\n  Reproduce: %s -p %s %s", value, value, k < 3 ? "" : " or \"",
+                  k < 3 ? "" : also, k < 3 ? "" : "\"", buf, n, tl_shown_bin("sum_client"),
+                  SOCK_NAME, value);
+        cr_assert(raw_send(fd, replies[k % 3], strlen(replies[k % 3])), "cannot reply");
         tl_result r = tl_wait(p);
         close(fd);
-        cr_assert(tl_exited_ok(&r), "after the reply \"%s\": %s", replies[k], tl_explain(&r));
-        cr_assert(!strcmp(r.out, shown[k]), "for the reply \"%s\" the client must print \"%.*s\""
-                  ", printed \"%s\".\n  Reproduce: %s", replies[k], (int)strlen(shown[k]) - 1,
-                  shown[k], r.out, r.cmd);
+        cr_assert(tl_exited_ok(&r), "after the reply \"%s\": %s", replies[k % 3],
+                  tl_explain(&r));
+        cr_assert(!strcmp(r.out, shown[k % 3]), "for the reply \"%s\" the client must print "
+                  "\"%.*s\", printed \"%s\".\n  Reproduce: %s", replies[k % 3],
+                  (int)strlen(shown[k % 3]) - 1, shown[k % 3], r.out, r.cmd);
         tl_result_free(&r);
     }
     close(lfd);
