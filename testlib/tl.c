@@ -68,6 +68,7 @@ static char work_dir[300];         /* base/work: the program's cwd */
 static char io_dir[300];           /* base/io: captures and traces */
 static int io_counter;
 static bool test_is_peer;          /* tl_test_is_peer() */
+static int n_recs;                 /* runs of the test (run_rec, below) */
 static volatile pid_t tracked[MAX_PROCS];   /* process groups to kill on cleanup */
 
 /* ---------- small helpers ---------- */
@@ -201,6 +202,7 @@ void tl_setup(void)
     if (mkdir(work_dir, 0755) == -1 || mkdir(io_dir, 0755) == -1)
         abort();
     prctl(PR_SET_CHILD_SUBREAPER, 1);
+    n_recs = 0; /* runs of this test only */
     signal(SIGPIPE, SIG_IGN);
     struct sigaction sa = { .sa_handler = on_sigprof };
     sigaction(SIGPROF, &sa, NULL);
@@ -596,6 +598,238 @@ static void note_live(tl_proc *p, bool add)
         }
 }
 
+/* ---------- runs of several programs ---------- */
+
+/* Every run of the test, so that the Reproduce line of one that ran alongside others (a
+ * server and its clients) starts them all from one shell line, in one directory, about
+ * when the test did: neither run alone shows the failure. */
+#define MAX_RECS 64
+typedef struct {
+    tl_proc *p;                /* NULL once waited for */
+    double t0, t1;             /* start, and end (0: still running) */
+    char part[900];            /* its command as the line runs it */
+    char cwd[512], run_dir[64];
+    bool copied;               /* run_dir is a copy of the test's directory */
+    int n_acts, act_ms[4];     /* what the test did to it (tl_note_action) */
+    char acts[4][200];
+    char prog[64];
+    int end;                   /* exit status or 128 + signal; -2 hung; -1 not yet known */
+} run_rec;
+static run_rec recs[MAX_RECS];
+
+/* The program's own command: its input, variables, arguments. */
+static void prog_part(const tl_result *r, char *buf, size_t cap, int timeout_s)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    if (r->cmd_in_pipe)
+        n = appendf(buf, cap, n, "%s | ", r->cmd_in);
+    if (timeout_s) /* timeout execs what follows: variables then go through env */
+        n = appendf(buf, cap, n, "timeout -k 1 %d %s", timeout_s < 2 ? 2 : timeout_s,
+                    r->cmd_env[0] ? "env " : "");
+    if (r->cmd_env[0])
+        n = appendf(buf, cap, n, "%s ", r->cmd_env);
+    n = appendf(buf, cap, n, "%s", r->cmd_argv);
+    if (r->cmd_in[0] && !r->cmd_in_pipe && !strchr(r->cmd_in, '#'))
+        appendf(buf, cap, n, " %s", r->cmd_in);
+}
+
+static void rec_fill(run_rec *x, const tl_proc *p)
+{
+    prog_part(&p->r, x->part, sizeof x->part, 0);
+    snprintf(x->cwd, sizeof x->cwd, "%s", p->cwd);
+    snprintf(x->run_dir, sizeof x->run_dir, "%s", p->r.run_dir);
+    x->copied = p->r.cmd_cd;
+    x->n_acts = p->r.n_acts;
+    memcpy(x->act_ms, p->r.act_ms, sizeof x->act_ms);
+    memcpy(x->acts, p->r.acts, sizeof x->acts);
+    snprintf(x->prog, sizeof x->prog, "%s", p->r.prog);
+    x->end = -1;
+    if (p->r.timed_out || p->r.hung)
+        x->end = -2;
+    else if (p->reaped || wait_end((tl_proc *)p, 0))
+        x->end = WIFSIGNALED(p->wstatus) ? 128 + WTERMSIG(p->wstatus) : WEXITSTATUS(p->wstatus);
+}
+
+/* Programs the test started together (a few ms apart) ended differently: which came
+ * first (connected first...) may have decided it, and the line, which starts them 0.1 s
+ * apart, may not give them the test's order. */
+static bool order_decided(const int *idx, int n, int me)
+{
+    int lo = me, hi = me;
+    while (lo > 0 && !strcmp(recs[idx[lo - 1]].prog, recs[idx[me]].prog) &&
+           recs[idx[lo]].t0 - recs[idx[lo - 1]].t0 < 5)
+        lo--;
+    while (hi + 1 < n && !strcmp(recs[idx[hi + 1]].prog, recs[idx[me]].prog) &&
+           recs[idx[hi + 1]].t0 - recs[idx[hi]].t0 < 5)
+        hi++;
+    for (int k = lo; k <= hi; k++) /* (one the test signalled ended as the test chose) */
+        if (recs[idx[k]].end != -1 && !recs[idx[k]].n_acts &&
+            recs[idx[k]].end != recs[idx[me]].end)
+            return true;
+    return false;
+}
+
+static void rec_add(tl_proc *p)
+{
+    if (n_recs == MAX_RECS) { /* drop runs that ended before every live one started */
+        double first = 1e300;
+        for (int i = 0; i < n_recs; i++)
+            if (!recs[i].t1 && recs[i].t0 < first)
+                first = recs[i].t0;
+        int k = 0;
+        for (int i = 0; i < n_recs; i++)
+            if (!recs[i].t1 || recs[i].t1 >= first)
+                recs[k++] = recs[i];
+        n_recs = k;
+    }
+    if (n_recs == MAX_RECS)
+        return;
+    run_rec *x = &recs[n_recs++];
+    memset(x, 0, sizeof *x);
+    x->p = p;
+    x->t0 = p->t0;
+}
+
+static run_rec *rec_of(const tl_proc *p)
+{
+    for (int i = 0; i < n_recs; i++)
+        if (recs[i].p == p)
+            return &recs[i];
+    return NULL;
+}
+
+/* One event of the composed line: a start (act -1) or an action of run i. */
+typedef struct {
+    double t;
+    int i, act;
+} rec_event;
+
+static int cmp_event(const void *a, const void *b)
+{
+    const rec_event *x = a, *y = b;
+    return x->t < y->t ? -1 : x->t > y->t;
+}
+
+/* The pause before an event: about the test's, and at least 0.1 s so that programs the
+ * test started one after the other (a few ms apart) start in that order too (who
+ * connects first may decide the failure); 0.2 s after a start the test waited on (a
+ * server gets time to listen before its first client). */
+static size_t append_pause(char *c, size_t cap, size_t n, double gap_ms, bool after_start)
+{
+    double min = after_start && gap_ms >= 5 ? 200 : 100;
+    double ms = gap_ms < min ? min : gap_ms;
+    return appendf(c, cap, n, " sleep %.1f;", ((int)(ms + 50) / 100) / 10.0);
+}
+
+/* An action on $! done on the run's own variable instead. */
+static size_t append_act(char *c, size_t cap, size_t n, const char *act, int k)
+{
+    n = appendf(c, cap, n, " ");
+    for (const char *q = act; *q; q++)
+        if (q[0] == '$' && q[1] == '!')
+            n = appendf(c, cap, n, "$p%d", k), q++;
+        else
+            n = appendf(c, cap, n, "%c", *q);
+    return appendf(c, cap, n, ";");
+}
+
+#define MAX_IN_LINE 8 /* programs in one line: more would not be read */
+
+static bool overlap(const run_rec *a, const run_rec *b)
+{
+    return a->t0 < (b->t1 ? b->t1 : 1e300) && b->t0 < (a->t1 ? a->t1 : 1e300);
+}
+
+/* Compose p's line with the runs that overlapped it (p is ending now): each starts in the
+ * background as pK, the others' stdout on stderr so that stdout is p's as in the test;
+ * the line waits for p, ends the others and exits with p's status. */
+static void compose_multi(tl_proc *p, run_rec *self)
+{
+    tl_result *r = &p->r;
+    r->cmd_multi[0] = '\0';
+    /* the runs it overlapped, and theirs (a server's earlier rounds), up to its end */
+    bool in[MAX_RECS] = { false };
+    in[self - recs] = true;
+    for (bool more = true; more;) {
+        more = false;
+        for (int i = 0; i < n_recs; i++)
+            for (int k = 0; k < n_recs && !in[i] && recs[i].t0 < self->t1; k++)
+                if (in[k] && overlap(&recs[i], &recs[k]))
+                    in[i] = more = true;
+    }
+    int idx[MAX_RECS], n = 0, me = -1;
+    for (int i = 0; i < n_recs; i++) {
+        run_rec *x = &recs[i];
+        if (!in[i])
+            continue;
+        if (x->p)
+            rec_fill(x, x->p); /* still running: its actions so far */
+        if (strcmp(x->cwd, self->cwd))
+            return; /* not in one directory: no one line */
+        if (x == self)
+            me = n;
+        idx[n++] = i;
+    }
+    if (n < 2 || me < 0 || n > MAX_IN_LINE)
+        return;
+    if (order_decided(idx, n, me)) {
+        snprintf(r->no_replay, sizeof r->no_replay, "which program started together came first");
+        if (!r->look[0])
+            snprintf(r->look, sizeof r->look, "the test started %s and others of its kind at "
+                     "once and they ended differently: which one comes first (connects, "
+                     "sends...) decides which fails; rerun, or swap their order", r->prog);
+    }
+    rec_event ev[MAX_RECS * 5];
+    int ne = 0;
+    for (int k = 0; k < n; k++) {
+        run_rec *x = &recs[idx[k]];
+        ev[ne++] = (rec_event){ x->t0, k, -1 };
+        for (int a = 0; a < x->n_acts; a++)
+            if (x->t0 + x->act_ms[a] < self->t1)
+                ev[ne++] = (rec_event){ x->t0 + x->act_ms[a], k, a };
+    }
+    qsort(ev, (size_t)ne, sizeof *ev, cmp_event);
+    char *c = r->cmd_multi;
+    size_t cap = sizeof r->cmd_multi, m = appendf(c, cap, 0, "(");
+    for (int e = 0; e < ne; e++) {
+        run_rec *x = &recs[idx[ev[e].i]];
+        if (e)
+            m = append_pause(c, cap, m, ev[e].t - ev[e - 1].t, ev[e - 1].act < 0);
+        if (ev[e].act >= 0)
+            m = append_act(c, cap, m, x->acts[ev[e].act], ev[e].i + 1);
+        else
+            m = appendf(c, cap, m, "%s%s%s & p%d=$!;", e ? " " : "",
+                        ev[e].i == me ? "\003" : x->part, ev[e].i == me ? "" : " >&2",
+                        ev[e].i + 1);
+    }
+    if (r->hung && r->n_acts) { /* the test stopped it at its deadline */
+        double left = self->t0 + r->cmd_timeout_s * 1000.0 - ev[ne - 1].t;
+        m = appendf(c, cap, m, " sleep %d; kill -KILL $p%d 2>/dev/null;",
+                    left < 1000 ? 1 : (int)(left + 999) / 1000, me + 1);
+    }
+    /* then the others end: asked (SIGTERM), then made to (one that ignores it would keep
+     * the line waiting) */
+    char others[64];
+    size_t o = 0;
+    others[0] = '\0';
+    for (int k = 0; k < n; k++)
+        if (k != me)
+            o = appendf(others, sizeof others, o, " $p%d", k + 1);
+    m = appendf(c, cap, m, " wait $p%d; s=$?; kill%s 2>/dev/null; sleep 0.2; kill -KILL%s "
+                "2>/dev/null; wait; exit $s)", me + 1, others, others);
+    if (m + 1 >= cap) { /* cut short: another command */
+        r->cmd_multi[0] = '\0';
+        return;
+    }
+    /* one directory for all: the first run's copy of the test's, or a fresh one */
+    run_rec *first = &recs[idx[0]];
+    if (first->copied)
+        snprintf(r->run_dir, sizeof r->run_dir, "%s", first->run_dir);
+    make_run_dir(r, NULL);
+    r->cmd_cd = true;
+}
+
 static void track(pid_t pid)
 {
     for (int i = 0; i < MAX_PROCS; i++)
@@ -655,6 +889,7 @@ tl_proc *tl_start(const tl_opts *o)
         p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
     if (p->r.started) {
         note_live(p, true);
+        rec_add(p);
         tl_trace_started(&p->r, p->trace_path); /* its timeline, even if never waited for */
     }
     if (!p->r.started && pid > 0) {
@@ -947,6 +1182,19 @@ void tl_repro_update(tl_result *r)
     char *c = line;
     size_t cap = sizeof line, n = 0;
     c[0] = '\0';
+    if (r->cmd_multi[0]) { /* with the programs it ran alongside */
+        char self[900];
+        /* hung, as alone: timeout ends it (status 124) */
+        prog_part(r, self, sizeof self, r->hung && !r->n_acts ? r->cmd_timeout_s : 0);
+        for (const char *q = r->cmd_multi; *q; q++)
+            n = *q == '\003' ? appendf(c, cap, n, "%s", self) : appendf(c, cap, n, "%c", *q);
+        if (r->look[0])
+            appendf(c, cap, n, "\n  then: %s", r->look);
+        place_line(r, line);
+        if (r->out)
+            log_replay(r);
+        return;
+    }
     if (r->cmd_in_pipe)
         n = appendf(c, cap, n, "%s | ", r->cmd_in);
     /* timeout execs what follows: variables then go through env. (With actions on $!,
@@ -1084,9 +1332,9 @@ const char *tl_signature(const tl_result *r)
     static char buf[128];
     if (!r->started)
         snprintf(buf, sizeof buf, "not started");
-    else if (r->peer || r->no_replay[0])
-        snprintf(buf, sizeof buf, "solo: %s", r->peer ? "ran alongside another program"
-                                                       : r->no_replay);
+    else if ((r->peer && !r->cmd_multi[0]) || r->no_replay[0])
+        snprintf(buf, sizeof buf, "solo: %s", r->no_replay[0] ? r->no_replay
+                                                              : "ran alongside another program");
     else if (r->hung || r->timed_out)
         snprintf(buf, sizeof buf, "hang");
     else {
@@ -1139,6 +1387,14 @@ tl_result tl_wait(tl_proc *p)
     p->r.out_hash = out_hash(p->r.out, pids, npids, false);
     p->r.out_hash_raw = out_hash(p->r.out, pids, 0, false);
     p->r.out_shape = out_hash(p->r.out, pids, 1, true);
+    run_rec *self = rec_of(p);
+    if (self) {
+        self->t1 = tl_now_ms();
+        rec_fill(self, p);
+        self->p = NULL;
+        if (p->r.peer && !(test_is_peer && !p->r.peer_in_line))
+            compose_multi(p, self);
+    }
     /* it made files in its directory: the line runs in a directory of its own */
     if (!p->r.cmd_cd && getenv("TL_REPRO_DIR") && !strncmp(p->cwd, base_dir, strlen(base_dir)) &&
         !dir_empty(p->cwd)) {
@@ -1153,7 +1409,7 @@ tl_result tl_wait(tl_proc *p)
         snprintf(p->r.look, sizeof p->r.look, "`ps -o pid,ppid,stat,comm -u \"$USER\"` "
                  "lists what outlived %s (ppid 1 or a subreaper's); end them with kill PID",
                  p->r.prog);
-    else if (p->r.peer && !p->r.look[0])
+    else if (p->r.peer && !p->r.cmd_multi[0] && !p->r.look[0])
         snprintf(p->r.look, sizeof p->r.look, "the test ran another program alongside it "
                  "(see the message): start that one too, in another terminal");
     else if (test_is_peer && !p->r.peer_in_line && !p->r.look[0])

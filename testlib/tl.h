@@ -91,6 +91,10 @@ typedef struct {
     int n_acts, act_ms[4];       /* what the test did to it while it ran, and when: */
     char acts[4][200];           /* shell commands on $! ("kill -TERM $!": tl_signal) */
     bool cmd_cd;                 /* the line runs in run_dir (the program uses its files) */
+    /* With the other programs that ran alongside it (tl_wait), the one line that starts
+     * them all, in one directory, at the times the test did; \003 stands for this
+     * program's own command. Empty: it ran alone, or they cannot share a line. */
+    char cmd_multi[1400];
 } tl_result;
 
 typedef struct tl_proc tl_proc;
@@ -150,8 +154,8 @@ void tl_set_look(tl_result *r, const char *fmt, ...) __attribute__((format(print
  * that only exists in the test). */
 void tl_show_arg(tl_result *r, const char *actual, const char *shown);
 /* How the run ended, as compared by the Reproduce check (tools/selftest, tl_replay):
- * "hang", "solo: WHY" (no one-line reproduction: it ran alongside another program, or
- * see no_replay), or
+ * "hang", "solo: WHY" (no one-line reproduction: it ran alongside programs its line
+ * cannot start too, or see no_replay), or
  * "end STATUS" (128+N for signal N), then " zombies", " leftovers", " ipc", and
  * for a clean exit 0 " out HASH RAW SHAPE": hashes of stdout's lines, sorted, with the
  * run's pids blanked, as they are (a pid may also be a value it prints), and with every

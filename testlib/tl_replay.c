@@ -6,6 +6,9 @@
  * (hang, exit status or signal, zombies, leftovers, System V leftovers, and for a clean
  * exit 0 its stdout: see same_outcome()). It uses the test library itself, so a zombie or a
  * leftover is seen exactly as the tests see it (this process is a child subreaper).
+ * A line that starts several programs (a server and its clients: tl.c's compose_multi)
+ * sends the others' stdout to stderr and exits with the judged one's status, so it is
+ * judged the same way.
  *
  * usage: tl_replay RUNS SIGNATURE LINE [MS]
  * Prints "K/RUNS reproduced" and the signature of each run that differed; exits 0 when
@@ -25,11 +28,13 @@
 
 #define MAX_RUNS 20
 
-/* The run's signature; a line's own `timeout` (status 124, or 137 with -k) is a hang. */
-static const char *replay_signature(tl_result *r)
+/* The run's signature; when a hang is expected, a line's own `timeout` (status 124, or
+ * 137 with -k) is one (137 may also be a program the line itself kills with SIGKILL, as
+ * the test did). */
+static const char *replay_signature(tl_result *r, bool hang)
 {
     r->peer = false; /* the runs of a hang go in parallel: not peers of each other */
-    if (r->exited && (r->status == 124 || r->status == 137) && !r->n_zombie)
+    if (hang && r->exited && (r->status == 124 || r->status == 137) && !r->n_zombie)
         return "hang";
     return tl_signature(r);
 }
@@ -63,7 +68,8 @@ static bool same_outcome(const char *got, const char *want)
 }
 
 /* The program the line runs: its first word in build/ that is a command (not a
- * variable's value, not the directory of a cd), e.g. ./build/student/prog. */
+ * variable's value, not the directory of a cd, not one of the other programs of a line
+ * that runs several, "PROG ... >&2 & pK=$!;"), e.g. ./build/student/prog. */
 static const char *self_name(const char *line)
 {
     static char name[64], word[512];
@@ -76,7 +82,10 @@ static const char *self_name(const char *line)
         char *w = word;
         while (*w == '(' || *w == '\'')
             w++;
-        if (strstr(w, "build/") && !strchr(w, '=') && strcmp(prev, "cd")) {
+        /* in a line of several programs, the one whose stdout is not sent to stderr */
+        size_t cmd_len = strcspn(q, ";");
+        bool other = memmem(q, cmd_len, ">&2 &", 5) != NULL;
+        if (strstr(w, "build/") && !strchr(w, '=') && strcmp(prev, "cd") && !other) {
             char *end = w + strcspn(w, ";|&)'"), *slash = end;
             while (slash > w && slash[-1] != '/')
                 slash--;
@@ -130,7 +139,7 @@ int main(int argc, char **argv)
             continue;
         }
         tl_result r = tl_run(&o);
-        snprintf(differ[i], sizeof differ[i], "%s", replay_signature(&r));
+        snprintf(differ[i], sizeof differ[i], "%s", replay_signature(&r, hang));
         if (getenv("TL_REPLAY_VERBOSE"))
             fprintf(stderr, "run %d (pid %d): %s\n%s", i + 1, (int)r.pid, differ[i], r.out);
         tl_result_free(&r);
@@ -142,7 +151,7 @@ int main(int argc, char **argv)
     }
     for (int i = 0; hang && i < runs; i++) {
         tl_result r = tl_wait(live[i]);
-        snprintf(differ[i], sizeof differ[i], "%s", replay_signature(&r));
+        snprintf(differ[i], sizeof differ[i], "%s", replay_signature(&r, hang));
         tl_result_free(&r);
     }
     tl_teardown();
