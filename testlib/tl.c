@@ -1342,7 +1342,18 @@ const char *tl_signature(const tl_result *r)
         size_t n = appendf(buf, sizeof buf, 0, "end %d%s%s%s", end,
                            r->n_zombie ? " zombies" : "", r->n_leftover ? " leftovers" : "",
                            r->n_ipc_leak ? " ipc" : "");
-        if (end == 0 && tl_clean(r) && r->out)
+        /* A process it waited for was killed by a signal no program here ends by (a
+         * handler race, a crash): that is the outcome; what got printed before depends
+         * on when it died. */
+        unsigned long ends = 1UL << (SIGINT - 1) | 1UL << (SIGTERM - 1) |
+                             1UL << (SIGKILL - 1) | 1UL << (SIGPIPE - 1);
+        if (r->signaled)    /* its own death: a shell running it (a replay) reaps it */
+            ends |= 1UL << (r->sig - 1);
+        else if (end > 128 && end < 128 + 64)
+            ends |= 1UL << (end - 128 - 1);
+        if (r->child_deaths & ~ends)
+            appendf(buf, sizeof buf, n, " killed %lx", r->child_deaths & ~ends);
+        else if (end == 0 && tl_clean(r) && r->out)
             appendf(buf, sizeof buf, n, " out %016lx %016lx %016lx", r->out_hash,
                     r->out_hash_raw, r->out_shape);
     }
@@ -1384,6 +1395,7 @@ tl_result tl_wait(tl_proc *p)
     static pid_t pids[512];
     int npids;
     p->r.forked = trace_pids(p->trace_path, p->pid, pids, &npids, 512) > 0;
+    p->r.child_deaths = tl_trace_deaths(p->trace_path);
     p->r.out_hash = out_hash(p->r.out, pids, npids, false);
     p->r.out_hash_raw = out_hash(p->r.out, pids, 0, false);
     p->r.out_shape = out_hash(p->r.out, pids, 1, true);

@@ -69,6 +69,8 @@ typedef struct {
     char ipc_leak[256];          /* e.g. "shm 32769, sem 5" */
     pid_t pid;                   /* the program's pid */
     bool forked;                 /* it called fork() (from the trace) */
+    unsigned long child_deaths;  /* signals (bit N-1: signal N) that killed the processes
+                                    it waited for (from the trace) */
     bool hung;                   /* timed out, or stopped as hung by the test (tl_mark_hung) */
     /* The Reproduce line: pasted into a shell in the exercise directory, it runs as
      * printed and recreates the conditions of the failure (preload and seed of a

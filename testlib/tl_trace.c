@@ -238,6 +238,24 @@ int tl_trace_pids(const char *path, pid_t self, const char *self_name, pid_t *pi
     return forks;
 }
 
+unsigned long tl_trace_deaths(const char *path)
+{
+    event *ev;
+    int nev;
+    unsigned long dropped, mask = 0;
+    if (read_trace(path, &ev, &nev, &dropped) == -1)
+        return 0;
+    for (int i = 0; i < nev; i++) {
+        int pid, got, status;
+        if (!strcmp(ev[i].kind, "waited") &&
+            sscanf(ev[i].args, "%d %d %d", &pid, &got, &status) == 3 && got > 0 &&
+            WIFSIGNALED(status) && WTERMSIG(status) >= 1 && WTERMSIG(status) <= 64)
+            mask |= 1UL << (WTERMSIG(status) - 1);
+    }
+    free(ev);
+    return mask;
+}
+
 int tl_trace_created(const char *path, const char **kinds, int *ids, int max)
 {
     static const char *const known[] = { "shm", "sem", "msg" };

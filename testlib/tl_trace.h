@@ -76,6 +76,10 @@ int tl_trace_pids(const char *path, pid_t self, const char *self_name, pid_t *pi
                   int max);
 /* For tl.c: the System V objects the run created, "shm"/"sem"/"msg" in kinds[i] (a
  * static string) and the id in ids[i]; returns how many (at most max). */
+/* The signals (bit N-1: signal N) that killed processes the run waited for: the
+ * "waited" events whose status says killed by a signal. 0 if none or no trace. */
+unsigned long tl_trace_deaths(const char *path);
+
 int tl_trace_created(const char *path, const char **kinds, int *ids, int max);
 
 /* Write the whole timeline of r (trace at path) to BASE.txt and its diagram to BASE.msc;

@@ -195,11 +195,12 @@ Test(run, interval_respected)
               "\n  Reproduce: %s", u->r.elapsed_ms, u->r.cmd);
 }
 
-/* The child starts late: the first SIGUSR1 arrives before it reaches its wait. */
+/* The child starts late (20-30 ms, so that one run of the Reproduce line shows it too,
+ * even with both cores busy): the first SIGUSR1 arrives before it reaches its wait. */
 Test(race, early_signal)
 {
     for (int rep = 0; rep < 3; rep++) {
-        struct run *u = run_shm(10, 0, tl_random_seed(), "fork_child=5000-15000");
+        struct run *u = run_shm(10, 0, tl_random_seed(), "fork_child=20000-30000");
         cr_assert(!(u->nended && u->ended_sig == SIGUSR1), "the child was killed by SIGUSR1: it "
                   "arrived before the child was ready. Install the handlers and block SIGUSR1 "
                   "BEFORE fork(); %s", tl_explain(&u->r));
