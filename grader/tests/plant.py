@@ -12,8 +12,8 @@ EXERCISE/<its STUDENT_FILES>:
   rewrite      the reference with one function rewritten by hand
                (tests/similarity/EXERCISE/rewrite/FILE holds that function);
   independent  the skeleton with its functions written from the handout, not from the
-               reference (tests/similarity/EXERCISE/independent/FILE holds them; a file
-               it lacks stays the skeleton's);
+               reference (tests/similarity/EXERCISE/independent/FILE holds them, with
+               the helpers they call; a file it lacks stays the skeleton's);
   skeleton1, skeleton2   the skeleton, untouched.
 """
 import os
@@ -121,8 +121,19 @@ def function_name(fn):
 
 
 def swap_functions(text, snippet):
-    """TEXT with each function of SNIPPET in place of the one of the same name."""
-    new = {function_name(f): f.strip() for k, f in split_top(snippet) if k == "fn"}
+    """TEXT with each function of SNIPPET in place of the one of the same name; a function
+    of SNIPPET that TEXT lacks (a helper the skeleton leaves to the student) goes just
+    before the next one of SNIPPET that replaces one."""
+    have = set(function_name(t) for k, t in split_top(text) if k == "fn")
+    new, helpers = {}, []
+    for f in (f.strip() for k, f in split_top(snippet) if k == "fn"):
+        if function_name(f) in have:
+            new[function_name(f)] = "\n\n".join(helpers + [f])
+            helpers = []
+        else:
+            helpers.append(f)
+    if helpers:
+        sys.exit("plant.py: no function to replace after %s" % ", ".join(map(function_name, helpers)))
     out = []
     for kind, t in split_top(text):
         if kind == "fn" and function_name(t) in new:
