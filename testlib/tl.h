@@ -178,6 +178,17 @@ bool tl_one_line(const char *text);             /* exactly one non-empty line */
 /* Output made of lines "%d\n" only: the number of values (in a malloc'd *values), or -1
  * with the first offending line (quoted) in bad. */
 long tl_parse_ints(const char *out, int **values, char *bad, size_t badcap);
+/* Up to max bytes of text as one printable line for a message: newlines as \n, other
+ * control characters as \xHH, "..." when cut (two rotating static buffers). */
+const char *tl_shown_text(const char *text, size_t len, size_t max);
+/* Does every line of text start with prefix and hold more? true for no text at all. */
+bool tl_all_lines_start(const char *text, size_t len, const char *prefix);
+/* Do a and b (n bytes each) hold the same bytes, in any order? */
+bool tl_same_multiset(const char *a, const char *b, size_t n);
+/* n lines of minlen..maxlen printable characters (letters, digits, punctuation, spaces,
+ * tabs), drawn with rand_r(seed): the text (malloc'd, NUL-terminated, NULL when out of
+ * memory) and its length in *len. */
+char *tl_random_lines(unsigned *seed, int n, size_t minlen, size_t maxlen, size_t *len);
 /* Names left in a directory other than those listed (NULL-terminated); "" if none. */
 const char *tl_dir_extra(const char *dir, const char *const *expected);
 /* Number of open descriptors of a live process (-1 if unknown). */

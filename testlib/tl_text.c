@@ -1,6 +1,6 @@
 /*
- * tl_text.c: parsing what a program printed, beyond tl.c's line counts (declared in
- * tl.h, "Text helpers").
+ * tl_text.c: parsing what a program printed, showing it in messages, and making text
+ * for a program to read, beyond tl.c's line counts (declared in tl.h, "Text helpers").
  */
 #define _GNU_SOURCE
 #include "tl.h"
@@ -36,4 +36,66 @@ long tl_parse_ints(const char *out, int **values, char *bad, size_t badcap)
     }
     *values = v;
     return (long)n;
+}
+
+const char *tl_shown_text(const char *text, size_t len, size_t max)
+{
+    static char buf[2][400];
+    static int turn;
+    char *b = buf[turn ^= 1];
+    size_t k = 0;
+    for (size_t i = 0; i < len && i < max && k + 5 < sizeof b[0]; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c == '\n')
+            b[k++] = '\\', b[k++] = 'n';
+        else if (c < 32 || c == 127)
+            k += (size_t)snprintf(b + k, 5, "\\x%02x", c);
+        else
+            b[k++] = (char)c;
+    }
+    snprintf(b + k, sizeof b[0] - k, "%s", len > max ? "..." : "");
+    return b;
+}
+
+bool tl_all_lines_start(const char *text, size_t len, const char *prefix)
+{
+    size_t plen = strlen(prefix);
+    for (size_t i = 0; i < len;) {
+        const char *nl = memchr(text + i, '\n', len - i);
+        size_t n = nl ? (size_t)(nl - text - i) + 1 : len - i;
+        if (n < plen + 2 || strncmp(text + i, prefix, plen) != 0)
+            return false;
+        i += n;
+    }
+    return true;
+}
+
+bool tl_same_multiset(const char *a, const char *b, size_t n)
+{
+    size_t count[256] = { 0 };
+    for (size_t i = 0; i < n; i++)
+        count[(unsigned char)a[i]]++;
+    for (size_t i = 0; i < n; i++)
+        if (count[(unsigned char)b[i]]-- == 0)
+            return false;
+    return true;
+}
+
+char *tl_random_lines(unsigned *seed, int n, size_t minlen, size_t maxlen, size_t *len)
+{
+    static const char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                   "0123456789 .,;:!?-_()[]{}'\"/\\\t";
+    size_t cap = (size_t)n * (maxlen + 1) + 1, k = 0;
+    char *buf = malloc(cap);
+    if (!buf)
+        return NULL;
+    for (int i = 0; i < n; i++) {
+        size_t l = minlen + (maxlen > minlen ? (size_t)rand_r(seed) % (maxlen - minlen + 1) : 0);
+        for (size_t j = 0; j < l; j++)
+            buf[k++] = alphabet[(size_t)rand_r(seed) % (sizeof alphabet - 1)];
+        buf[k++] = '\n';
+    }
+    buf[k] = '\0';
+    *len = k;
+    return buf;
 }

@@ -51,39 +51,6 @@ tl_result srv_stop(struct srv *s, int ms, double *took_ms)
     return tl_stop(s->p, SIGTERM, ms, took_ms, NULL);
 }
 
-/* Up to max bytes of text as one printable line (control characters escaped). */
-static const char *shown(const char *text, size_t len, size_t max)
-{
-    static char buf[2][400];
-    static int turn;
-    char *b = buf[turn ^= 1];
-    size_t k = 0;
-    for (size_t i = 0; i < len && i < max && k + 5 < sizeof b[0]; i++) {
-        unsigned char c = (unsigned char)text[i];
-        if (c == '\n')
-            b[k++] = '\\', b[k++] = 'n';
-        else if (c < 32 || c == 127)
-            k += (size_t)snprintf(b + k, 5, "\\x%02x", c);
-        else
-            b[k++] = (char)c;
-    }
-    snprintf(b + k, sizeof b[0] - k, "%s", len > max ? "..." : "");
-    return b;
-}
-
-/* Is every line of err a "shake_server: " line? */
-static bool only_error_lines(const char *err, size_t len)
-{
-    for (size_t i = 0; i < len;) {
-        const char *nl = memchr(err + i, '\n', len - i);
-        size_t n = nl ? (size_t)(nl - err - i) + 1 : len - i;
-        if (n < 16 || strncmp(err + i, "shake_server: ", 14) != 0)
-            return false;
-        i += n;
-    }
-    return true;
-}
-
 bool srv_output_ok(const struct srv *s, const tl_result *r, bool client_errors, char *msg,
                    size_t msglen)
 {
@@ -92,15 +59,15 @@ bool srv_output_ok(const struct srv *s, const tl_result *r, bool client_errors, 
     if (r->out_len != (size_t)n || memcmp(r->out, ready, (size_t)n) != 0) {
         snprintf(msg, msglen, "stdout must be exactly one line, \"listening on port %d\" "
                  "(tests and the benchmark read it), and nothing else, ever; it was \"%s\"",
-                 s->port, shown(r->out, r->out_len, 300));
+                 s->port, tl_shown_text(r->out, r->out_len, 300));
         return false;
     }
-    if (r->err_len == 0 || (client_errors && only_error_lines(r->err, r->err_len)))
+    if (r->err_len == 0 || (client_errors && tl_all_lines_start(r->err, r->err_len, "shake_server: ")))
         return true;
     snprintf(msg, msglen, "stderr is for errors only (\"shake_server: WHAT: REASON\"%s), and "
              "this run had none to report, not even when it stopped; it was \"%s\"",
              client_errors ? ", for example about a client" : "",
-             shown(r->err, r->err_len, 300));
+             tl_shown_text(r->err, r->err_len, 300));
     return false;
 }
 
@@ -115,17 +82,6 @@ void srv_finish(struct srv *s, bool client_errors)
 
 /* ---------- replies ---------- */
 
-static bool same_multiset(const char *a, const char *b, size_t n)
-{
-    size_t count[256] = { 0 };
-    for (size_t i = 0; i < n; i++)
-        count[(unsigned char)a[i]]++;
-    for (size_t i = 0; i < n; i++)
-        if (count[(unsigned char)b[i]]-- == 0)
-            return false;
-    return true;
-}
-
 /* Check one reply against its line (both without the '\n'). */
 static bool reply_ok(const char *l, size_t ln, const char *r, size_t rn, bool exact)
 {
@@ -136,7 +92,7 @@ static bool reply_ok(const char *l, size_t ln, const char *r, size_t rn, bool ex
     bool cr = ln > 0 && l[ln - 1] == '\r';
     if (cr && r[rn - 1] != '\r')
         return false;
-    return same_multiset(l, r, ln - cr);
+    return tl_same_multiset(l, r, ln - cr);
 }
 
 bool replies_match(const char *in, size_t inlen, const char *out, size_t outlen, bool exact,
@@ -171,22 +127,4 @@ bool replies_match(const char *in, size_t inlen, const char *out, size_t outlen,
         return false;
     }
     return true;
-}
-
-char *random_lines(unsigned *seed, int n, size_t minlen, size_t maxlen, size_t *len)
-{
-    static const char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                   "0123456789 .,;:!?-_()[]{}'\"/\\\t";
-    size_t cap = (size_t)n * (maxlen + 1) + 1, k = 0;
-    char *buf = malloc(cap);
-    cr_assert(buf);
-    for (int i = 0; i < n; i++) {
-        size_t l = minlen + (maxlen > minlen ? (size_t)rand_r(seed) % (maxlen - minlen + 1) : 0);
-        for (size_t j = 0; j < l; j++)
-            buf[k++] = alphabet[(size_t)rand_r(seed) % (sizeof alphabet - 1)];
-        buf[k++] = '\n';
-    }
-    buf[k] = '\0';
-    *len = k;
-    return buf;
 }

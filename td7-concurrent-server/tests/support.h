@@ -42,7 +42,5 @@ const char *srv_hint(const struct srv *s);
  * with exact, equal)? On failure, why in msg. */
 bool replies_match(const char *in, size_t inlen, const char *out, size_t outlen, bool exact,
                    char *msg, size_t msglen);
-/* n random lines of lengths in [minlen, maxlen], from a varied alphabet. malloc'd. */
-char *random_lines(unsigned *seed, int n, size_t minlen, size_t maxlen, size_t *len);
 
 #endif

@@ -153,7 +153,7 @@ Test(client, big_input)
     char port[16];
     unsigned seed = tl_random_seed();
     size_t len;
-    char *in = random_lines(&seed, 2000, 0, 1000, &len), *out = malloc(len);
+    char *in = tl_random_lines(&seed, 2000, 0, 1000, &len), *out = malloc(len);
     cr_assert(out);
     int lfd = test_listener(port, sizeof port);
     tl_proc *p = tl_start(&(tl_opts){ .argv = TL_ARGV("shake_client", "127.0.0.1", port),

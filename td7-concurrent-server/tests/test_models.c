@@ -84,7 +84,7 @@ static void t_replies(const char *m)
     struct srv s;
     unsigned seed = tl_random_seed();
     size_t len;
-    char *lines = random_lines(&seed, 40, 0, 70, &len);
+    char *lines = tl_random_lines(&seed, 40, 0, 70, &len);
     const char *extra = "\n\r\nab\r\n\n"
                         "abcdefghijklmnopqrstuvwxyz0123\nabcdefghijklmnopqrstuvwxyz0123\n"
                         "abcdefghijklmnopqrstuvwxyz0123\nabcdefghijklmnopqrstuvwxyz0123\n";
@@ -115,7 +115,7 @@ static void t_long_lines(const char *m)
     struct srv s;
     unsigned seed = tl_random_seed();
     size_t len, got = 0;
-    char *in = random_lines(&seed, 6, 1000, 60000, &len), *out = malloc(len);
+    char *in = tl_random_lines(&seed, 6, 1000, 60000, &len), *out = malloc(len);
     cr_assert(out);
     start(&s, m, false, NULL);
     int fd = connect_or_fail(&s, 0);
@@ -157,7 +157,7 @@ static void t_many_clients(const char *m)
         char *in[NCLIENTS];
         size_t len[NCLIENTS];
         for (int i = 0; i < NCLIENTS; i++) {
-            in[i] = random_lines(&seed, 2, 1, 200, &len[i]);
+            in[i] = tl_random_lines(&seed, 2, 1, 200, &len[i]);
             cr_assert(tl_write_within(fds[i], in[i], len[i], REPLY_MS),
                       "client %d could not send.\n%s", i + 1, srv_hint(&s));
         }
@@ -202,7 +202,7 @@ static void t_vanishing(const char *m)
     struct srv s;
     unsigned seed = tl_random_seed();
     size_t len;
-    char *big = random_lines(&seed, 400, 100, 400, &len);
+    char *big = tl_random_lines(&seed, 400, 100, 400, &len);
     start(&s, m, false, NULL);
     /* 1: half a line, then close. 2: lots of lines, then a reset without reading the
      * replies (writes to it fail: EPIPE/ECONNRESET, and SIGPIPE unless ignored).
@@ -230,7 +230,7 @@ static void t_slow_reader(const char *m)
     struct srv s;
     unsigned seed = tl_random_seed();
     size_t len;
-    char *in = random_lines(&seed, 5000, 200, 1800, &len), *out = malloc(len);
+    char *in = tl_random_lines(&seed, 5000, 200, 1800, &len), *out = malloc(len);
     cr_assert(out);
     start(&s, m, false, NULL);
     /* 5 MB of lines, a small receive window and nothing read for 300 ms: the replies
@@ -405,7 +405,7 @@ static void t_sigterm_states(const char *m)
     /* 3. While serving: a client sent 2 MB of lines and reads none of the replies. */
     unsigned seed = tl_random_seed();
     size_t len;
-    char *big = random_lines(&seed, 2000, 500, 1500, &len);
+    char *big = tl_random_lines(&seed, 2000, 500, 1500, &len);
     start(&s, m, false, perturb);
     int fd = connect_or_fail(&s, 0);
     (void)tl_write_within(fd, big, len, 200);
