@@ -43,8 +43,9 @@ const char *tl_shown_text(const char *text, size_t len, size_t max)
     static char buf[2][400];
     static int turn;
     char *b = buf[turn ^= 1];
-    size_t k = 0;
-    for (size_t i = 0; i < len && i < max && k + 5 < sizeof b[0]; i++) {
+    size_t k = 0, i;
+    /* room left for the widest character (4) and "..." with its NUL (4) */
+    for (i = 0; i < len && i < max && k + 8 < sizeof b[0]; i++) {
         unsigned char c = (unsigned char)text[i];
         if (c == '\n')
             b[k++] = '\\', b[k++] = 'n';
@@ -53,7 +54,7 @@ const char *tl_shown_text(const char *text, size_t len, size_t max)
         else
             b[k++] = (char)c;
     }
-    snprintf(b + k, sizeof b[0] - k, "%s", len > max ? "..." : "");
+    memcpy(b + k, i < len ? "..." : "", i < len ? 4 : 1);   /* cut: say so */
     return b;
 }
 

@@ -182,6 +182,36 @@ test_causes() {
     "$(grep -c 'Install the SIGUSR1 handler' "$fb")" 0
 }
 
+# ---------- 2c. one scorer: make check's line = the grader's score, same records ----------
+# Every records file the exercises' selftests left (the reference, the skeleton, every
+# buggy variant, every alternative: `make test` runs them before this suite) is scored
+# by tools/score (what `make check` prints) and by the grader's score_exercise()
+# (tests/agree.c), and the points must be equal; the golden files of testlib/golden cover
+# duplicates, missing records, CRASH, SKIP and TIMEOUT.
+test_agreement() {
+  total=0 bad=0 variants=0 found=0 diffs=""
+  for exdir in "$wb"/td*/; do
+    ex=$(basename "$exdir"); [ -f "$exdir/rubric.tsv" ] || continue
+    set -- "$exdir"build/*/results.tsv; [ -e "$1" ] || continue
+    variants=$((variants + $(ls "$exdir"buggy/*.patch 2>/dev/null | wc -l)))
+    found=$((found + $(ls -d "$exdir"build/buggy-*/results.tsv 2>/dev/null | wc -l)))
+    mkdir -p "$B/agree/$ex" && rm -rf "$B/agree/$ex"/*
+    "$here/build/agree" "$wb" "$ex" "$B/agree/$ex" "$@" > "$B/agree/$ex.tsv" 2>&1 ||
+      { bad=$((bad + 1)); diffs="$diffs $ex: $(head -n 1 "$B/agree/$ex.tsv")"; continue; }
+    while IFS="$(printf '\t')" read -r res got max; do
+      line=$(TL_SCORE="$wb/testlib/build/tl-score" "$wb/tools/score" --quiet --name "$ex" "$exdir/rubric.tsv" "$res" | tail -n 1)
+      total=$((total + 1))
+      [ "$line" = "$ex: $got/$max" ] || { bad=$((bad + 1)); diffs="$diffs
+$res: make check '$line', grader $got/$max"; }
+    done < "$B/agree/$ex.tsv"
+  done
+  if [ "$total" -eq 0 ]; then
+    echo "       (no records to compare: make test runs the exercises' selftests first)"; return
+  fi
+  same "agreement: make check's score = the grader's on $total records files ($found of $variants buggy variants)" \
+    "$bad$diffs" 0
+}
+
 # ---------- 3. tarball, zip, directory, LMS folder, broken archive, id rule ----------
 test_formats() {
   O=$B/out3 F=$B/formats R=$B/subs/ref
@@ -511,7 +541,7 @@ if ! make_tree || ! cp "$here/grader" "$B/grader" || ! make_subs; then
   echo "run.sh: cannot build the test tree in $B" >&2
   exit 1
 fi
-for t in ${GRADER_TESTS:-records batch1 buggy causes formats parallel gradescope autolab workcopy deadline hostile degraded firstrun archives similarity}; do
+for t in ${GRADER_TESTS:-records batch1 buggy causes agreement formats parallel gradescope autolab workcopy deadline hostile degraded firstrun archives similarity}; do
   "test_$t"
 done
 echo "grader tests took $(( $(date +%s) - start )) s"
