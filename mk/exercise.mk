@@ -197,11 +197,9 @@ TRACE_BASE = $(BUILD)/trace/$(subst /,-,$(TEST))
 trace: programs tests ref-programs
 	@test -n "$(TEST)" || { echo "usage: make trace TEST=suite/name [IMPL=...]" >&2; exit 2; }
 	@mkdir -p $(BUILD)/trace $(IMPL_DIR)/repro && rm -f $(TRACE_BASE).txt $(TRACE_BASE).msc $(TRACE_BASE).svg
-	@TD_BIN=$(abspath $(IMPL_DIR)) TD_BIN_SHOW=$(IMPL_DIR) TL_PRELOAD=$(abspath $(TL_SO)) \
-	  TL_PRELOAD_SHOW=$$(realpath -m --relative-to=. $(TL_SO)) TL_SELF_SHOW=$(TEST_BIN) \
-	  TL_REPRO_DIR=$(abspath $(IMPL_DIR)/repro) TL_REPRO_SHOW=$(IMPL_DIR)/repro \
-	  TD_REF_BIN="$(or $(TD_REF_BIN),$(if $(REF_BINS),$(abspath $(BUILD)/solution)))" \
-	  TL_TRACE_OUT=$(abspath $(TRACE_BASE)) $(TEST_BIN) --filter='$(TEST)' --jobs=1 || true
+	@TL_TRACE_OUT=$(abspath $(TRACE_BASE)) $(TL_RUN) --repro $(IMPL_DIR)/repro --jobs 1 \
+	  --ref "$(or $(TD_REF_BIN),$(if $(REF_BINS),$(abspath $(BUILD)/solution)))" \
+	  $(TEST_BIN) $(IMPL_DIR) $$(realpath -m --relative-to=. $(TL_SO)) -- --filter='$(TEST)' || true
 	@test -s $(TRACE_BASE).txt || { echo "make trace: $(TEST) ran no traced program (is it a test of $(EXERCISE)?)" >&2; exit 1; }
 	@if command -v mscgen >/dev/null 2>&1; then mscgen -T svg -o $(TRACE_BASE).svg $(TRACE_BASE).msc; \
 	 else echo "make trace: mscgen is not installed (./setup installs it): no $(TRACE_BASE).svg" >&2; fi

@@ -3,7 +3,9 @@
  * tools/run-tests (behind `make check` and tools/selftest).
  *
  *   tl-run [--results FILE] [--repro DIR] [--ref DIR] [--jobs N] TEST_BIN PROGRAM_DIR PRELOAD_SO
+ *          [-- RUNNER_ARG...]
  *
+ * RUNNER_ARGs go to the runner after its own (make trace: --filter=SUITE/TEST).
  * Paths may be relative to the current directory (the exercise's): the Reproduce lines
  * show them that way, the runner gets them absolute. The rest of the environment passes
  * through (TL_RESULTS_FD, TL_TIME_SCALE...). Execs the runner: its exit status is the
@@ -37,7 +39,7 @@ static const char *absolute(const char *path)
 static int usage(void)
 {
     fprintf(stderr, "usage: tl-run [--results FILE] [--repro DIR] [--ref DIR] [--jobs N] "
-                    "TEST_BIN PROGRAM_DIR PRELOAD_SO\n");
+                    "TEST_BIN PROGRAM_DIR PRELOAD_SO [-- RUNNER_ARG...]\n");
     return 2;
 }
 
@@ -49,6 +51,7 @@ int main(int argc, char **argv)
         { 0, 0, 0, 0 } };
     struct tl_runner r = { .results_fd = -1 };
     const char *results = NULL, *repro = NULL;
+    opterr = 0;     /* one line on stderr: the usage */
     for (int c; (c = getopt_long(argc, argv, "", opts, NULL)) != -1;) {
         if (c == 'r') results = optarg;
         else if (c == 'p') repro = optarg;
@@ -56,7 +59,8 @@ int main(int argc, char **argv)
         else if (c == 'j') r.jobs = atoi(optarg);
         else return usage();
     }
-    if (argc - optind != 3)
+    if (argc - optind < 3 || (argc - optind > 3 && strcmp(argv[optind - 1], "--") != 0 &&
+                              strcmp(argv[optind + 3], "--") != 0))
         return usage();
     const char *bin = argv[optind], *progs = argv[optind + 1], *so = argv[optind + 2];
     r.test_bin = absolute(bin), r.test_bin_show = bin;
@@ -68,11 +72,19 @@ int main(int argc, char **argv)
     int n = 0;
     while (environ[n])
         n++;
-    char **env = calloc((size_t)n + TL_RUNNER_ENV_MAX + 1, sizeof *env), *args[TL_RUNNER_ARGV_MAX];
-    if (!env || tl_runner_argv(&r, args) == -1) {
+    char **env = calloc((size_t)n + TL_RUNNER_ENV_MAX + 1, sizeof *env);
+    char **args = calloc((size_t)argc + TL_RUNNER_ARGV_MAX, sizeof *args);
+    if (!env || !args || tl_runner_argv(&r, args) == -1) {
         fprintf(stderr, "tl-run: out of memory\n");
         return 2;
     }
+    int k = 0;
+    while (args[k])
+        k++;
+    for (int i = optind + 3; i < argc; i++)   /* the runner's own arguments, after -- */
+        if (strcmp(argv[i], "--") != 0 || i != optind + 3)
+            args[k++] = argv[i];
+    args[k] = NULL;
     static const char *ours[] = { "TD_BIN=", "TD_BIN_SHOW=", "TD_REF_BIN=", "TL_PRELOAD=",
                                   "TL_PRELOAD_SHOW=", "TL_SELF_SHOW=", "TL_RESULTS=",
                                   "TL_REPRO_DIR=", "TL_REPRO_SHOW=", NULL };

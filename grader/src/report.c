@@ -37,12 +37,12 @@ static void md_inline(struct buf *b, const char *s)
             buf_add(b, *s == '\n' || *s == '\r' ? " " : s, 1);
 }
 
-/* A fenced block whose fence is longer than any backtick run in TEXT. */
 /* How much of a failure message the feedback shows: the message, its Reproduce lines and
  * the run's timeline. */
 #define MESSAGE_LINES 48
 #define MESSAGE_CHARS 5000
 
+/* A fenced block whose fence is longer than any backtick run in TEXT. */
 static void md_block(struct buf *b, const char *text)
 {
     int run = 0, longest = 0;
