@@ -58,7 +58,9 @@ test: instructor-only
 	@$(MAKE) -s -C $(firstword $(EXERCISES)) tests >/dev/null   # the shared test support, once
 	@# Two exercises at a time (their tests are built to pass with every core busy);
 	@# each one's report is printed whole, in order.
-	@printf '%s\n' $(EXERCISES) | xargs -P 2 -I{} sh -c 'tools/selftest {} $(SUMMARY) > build/selftest-{}.txt 2>&1'; \
+	@# The whole report also goes to build/test-output.txt; a failing run ends with its
+	@# failure lines, so the last lines of a CI log say what failed.
+	@{ printf '%s\n' $(EXERCISES) | xargs -P 2 -I{} sh -c 'tools/selftest {} $(SUMMARY) > build/selftest-{}.txt 2>&1'; \
 	  for e in $(EXERCISES); do cat build/selftest-$$e.txt; done; \
 	  tools/subsuite scorer $(SUMMARY) testlib/golden/check; \
 	  tools/subsuite sandbox $(SUMMARY) $(MAKE) -s -C grader/sandbox test; \
@@ -67,6 +69,10 @@ test: instructor-only
 	  tools/subsuite demo $(SUMMARY) tools/demo --check build/demo; \
 	  if handouts/build >/dev/null; then handouts/check build/handouts $(SUMMARY); \
 	  else echo "handouts: the build failed"; echo "0 1" >> $(SUMMARY); fi; \
+	  } 2>&1 | tee build/test-output.txt; \
+	  awk '{ p += $$1; f += $$2 } END { exit f > 0 }' $(SUMMARY) || \
+	  { echo; echo "What failed (the whole report: build/test-output.txt):"; \
+	    grep -E 'FAILED|^  - ' build/test-output.txt | cut -c1-400; }; \
 	  awk '{ p += $$1; f += $$2 } END { printf "%d passed, %d failed\n", p, f; exit f > 0 }' $(SUMMARY)
 
 # The grader's main job, on a sample class built from the reference, buggy variants, a

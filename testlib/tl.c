@@ -41,7 +41,9 @@
 #include <sys/resource.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -319,6 +321,21 @@ static const char *shown_arg(const char *a, int i, const char *cwd)
 static char copy_to[700];
 static size_t copy_from_len;
 
+/* A socket file nobody listens on, as the test directory had (a crashed server's, or the
+ * one a test left on purpose): without it a Reproduce line would not meet the same path. */
+static void stale_socket_at(const char *path, mode_t mode)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    if (strlen(path) >= sizeof sa.sun_path)
+        return;
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0)
+        chmod(path, mode);
+    if (fd >= 0)
+        close(fd);
+}
+
 static int copy_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
     (void)ftw;
@@ -340,6 +357,8 @@ static int copy_entry(const char *path, const struct stat *sb, int flag, struct 
             close(out);
     } else if (flag == FTW_F && S_ISFIFO(sb->st_mode))
         mkfifo(dst, sb->st_mode & 0777);
+    else if (flag == FTW_F && S_ISSOCK(sb->st_mode))
+        stale_socket_at(dst, sb->st_mode & 0777);
     return 0;
 }
 
