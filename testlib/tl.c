@@ -998,6 +998,12 @@ void tl_note_read(tl_proc *p, const char *path)
     p->r.peer_in_line = true;
 }
 
+void tl_note_peer(tl_proc *p, const char *shell)
+{
+    tl_note_action(p, shell);
+    p->r.peer_in_line = true;
+}
+
 void tl_note_action(tl_proc *p, const char *shell)
 {
     size_t len = strlen(shell);

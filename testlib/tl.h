@@ -91,7 +91,7 @@ typedef struct {
     char no_replay[64];          /* why the Reproduce check cannot rerun it alone, if so */
     bool peer_in_line;           /* the test's part as its peer is in the line (tl_note_wrote) */
     int n_acts, act_ms[4];       /* what the test did to it while it ran, and when: */
-    char acts[4][200];           /* shell commands on $! ("kill -TERM $!": tl_signal) */
+    char acts[4][320];           /* shell commands on $! ("kill -TERM $!": tl_signal) */
     bool cmd_cd;                 /* the line runs in run_dir (the program uses its files) */
     /* With the other programs that ran alongside it (tl_wait), the one line that starts
      * them all, in one directory, at the times the test did; \003 stands for this
@@ -135,6 +135,12 @@ void tl_note_action(tl_proc *p, const char *shell);
  * so that the line alone reproduces the run although the test talked to it. */
 void tl_note_wrote(tl_proc *p, const char *path, const char *data, size_t len);
 void tl_note_read(tl_proc *p, const char *path);
+/* The test, as the program's peer, did what shell does (e.g. a socat client sending the
+ * same lines: "printf 'ab\\n' | socat -t 2 - TCP:127.0.0.1:PORT"): the Reproduce line runs
+ * it after starting the program ("PROG & sleep T; SHELL"), so the line alone reproduces
+ * the run, and the Reproduce check replays it. The shell text must do the test's whole
+ * part; at most 4 actions a run. */
+void tl_note_peer(tl_proc *p, const char *shell);
 bool tl_alive(tl_proc *p);
 /* Wait until the program's stdout contains needle; false at timeout or if it ended. */
 bool tl_wait_output(tl_proc *p, const char *needle, int timeout_ms);
