@@ -1303,9 +1303,9 @@ static int cmp_str(const void *a, const void *b)
 /* A hash of the output's lines, sorted (the order of lines written by several processes
  * varies from run to run), with the pids of the run blanked (P). npids 0: the raw lines,
  * for an output full of numbers where a pid may also be a value. shape: the set of
- * distinct lines with the program's own pid (pids[0]) as S and every other number as #,
- * for an output that varies from run to run (timing, several writers): which kinds of
- * lines it has, and which show the program's own pid. */
+ * distinct lines with the program's own pid (pids[0]) as S and every other number (signed
+ * or not) as #, for an output that varies from run to run (timing, several writers):
+ * which kinds of lines it has, and which show the program's own pid. */
 static unsigned long out_hash(const char *out, const pid_t *pids, int npids, bool shape)
 {
     size_t len = strlen(out), n = 0, nlines = 0;
@@ -1313,7 +1313,10 @@ static unsigned long out_hash(const char *out, const pid_t *pids, int npids, boo
     if (!norm || !lines)
         abort();
     for (const char *q = out; *q;) {
-        if (*q >= '0' && *q <= '9') {
+        /* in a shape, a signed value is a number too: "142 + -566" and "-566 + 142" (two
+         * clients that came in the other order) have one shape */
+        bool sign = shape && *q == '-' && q[1] >= '0' && q[1] <= '9';
+        if ((*q >= '0' && *q <= '9') || sign) {
             char *end;
             long v = strtol(q, &end, 10);
             bool pid = false;
