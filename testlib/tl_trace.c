@@ -1195,17 +1195,20 @@ static int write_txt(const story *s, const char *path)
         return -1;
     int w = role_width(s);
     char line[400];
-    fprintf(f, "What the program did (pid %d, times in ms from its start; roles: ",
-            (int)s->r->pid);
-    for (int i = 0; i < s->nprocs; i++)
-        fprintf(f, "%s%s = pid %d", i ? ", " : "", s->procs[i].role, (int)s->procs[i].pid);
-    fprintf(f, ")\n");
+    fprintf(f, "What the program did (pid %d, times in ms from its start; the pid of each "
+            "role is listed at the end)\n", (int)s->r->pid);
     for (int i = 0; i < s->nout; i++) {
         put_line(line, sizeof line, 0, s, &s->out[i], w);
         fputs(line, f);
     }
     if (s->dropped)
         fprintf(f, "  (%lu events of the middle of the run were not recorded)\n", s->dropped);
+    /* after the events: a server that forked 200 children would bury them under its roles */
+    fprintf(f, "\nRoles:");
+    for (int i = 0; i < s->nprocs; i++)
+        fprintf(f, "%s%s = pid %d", i % 6 ? ", " : "\n  ", s->procs[i].role,
+                (int)s->procs[i].pid);
+    fprintf(f, "\n");
     return fclose(f) == 0 ? 0 : -1;
 }
 
