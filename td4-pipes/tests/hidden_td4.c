@@ -12,6 +12,7 @@
 #include "pipe_sum_run.h"
 #include "pipeline_run.h"
 #include "tl.h"
+#include "tl_trace.h" /* the run's timeline in the messages */
 
 /* The pid of pipe_sum's child once the parent has closed its read end (so that the
  * child is the only reader). Otherwise, after timeout_ms or once the program has
@@ -96,8 +97,8 @@ Test(pipeline, signal_status, .init = tl_setup, .fini = tl_teardown, .timeout = 
         tl_watched w = run_pipeline(cases[k].argv, NULL, 0);
         expect_ended(&w);
         cr_assert(w.r.status == cases[k].status, "when the last command is killed by signal S, "
-                  "pipeline exits with 128 + S (%d here); it %s.\n  Reproduce: %s",
-                  cases[k].status, tl_ending(&w.r), w.r.cmd);
+                  "pipeline exits with 128 + S (%d here); it %s.\n  Reproduce: %s\n%s",
+                  cases[k].status, tl_ending(&w.r), w.r.cmd, tl_timeline(&w.r));
         tl_watched_free(&w);
     }
 }
@@ -121,6 +122,6 @@ Test(pipeline, forty_commands, .init = tl_setup, .fini = tl_teardown, .timeout =
     tl_watched w = run_pipeline(a.argv, NULL, 0);
     expect_ok(&w);
     cr_assert(!strcmp(pl_trim(w.r.out), num), "`seq %ld | cat (38 times) | wc -l` must print "
-              "%ld, got \"%.100s\".\n  Reproduce: %s", n, n, w.r.out, w.r.cmd);
+              "%ld, got \"%.100s\".\n  Reproduce: %s\n%s", n, n, w.r.out, w.r.cmd, tl_timeline(&w.r));
     tl_watched_free(&w);
 }

@@ -12,6 +12,7 @@
 
 #include "pipeline_run.h"
 #include "tl.h"
+#include "tl_trace.h" /* the run's timeline in the messages */
 
 TestSuite(pipeline, .init = tl_setup, .fini = tl_teardown, .timeout = 30);
 
@@ -77,7 +78,8 @@ Test(pipeline, two_commands)
     cr_assert(!strcmp(pl_trim(w.r.out), num), "`seq %ld | wc -l` must print %ld, pipeline "
               "printed \"%.100s\": the output of the first command must be the input of the "
               "second (dup2 the pipe's write end onto fd 1 in the first child, its read end "
-              "onto fd 0 in the second).\n  Reproduce: %s", n, n, w.r.out, w.r.cmd);
+              "onto fd 0 in the second).\n  Reproduce: %s\n%s", n, n, w.r.out, w.r.cmd,
+              tl_timeline(&w.r));
     tl_watched_free(&w);
 }
 
@@ -98,8 +100,8 @@ Test(pipeline, stdin_to_stdout)
         expect_ok(&w);
         cr_assert(!strcmp(w.r.out, want), "the first command must read pipeline's standard "
                   "input and the last one write pipeline's standard output (input: %zu bytes "
-                  "of random text, seed %u; output: %zu bytes, \"%.60s\"...).\n  Reproduce: %s",
-                  strlen(in), seed, w.r.out_len, w.r.out, w.r.cmd);
+                  "of random text, seed %u; output: %zu bytes, \"%.60s\"...).\n  Reproduce: %s\n%s",
+                  strlen(in), seed, w.r.out_len, w.r.out, w.r.cmd, tl_timeline(&w.r));
         tl_watched_free(&w);
     }
     free(in);
@@ -127,7 +129,8 @@ Test(pipeline, many_commands)
     tl_watched w = run_pipeline(a.argv, NULL, 0);
     expect_ok(&w);
     cr_assert(!strcmp(pl_trim(w.r.out), bytes), "`seq %ld | cat (8 times) | wc -c` must print "
-              "%s, pipeline printed \"%.100s\".\n  Reproduce: %s", n, bytes, w.r.out, w.r.cmd);
+              "%s, pipeline printed \"%.100s\".\n  Reproduce: %s\n%s", n, bytes, w.r.out, w.r.cmd,
+              tl_timeline(&w.r));
     tl_watched_free(&w);
 }
 
@@ -142,8 +145,8 @@ Test(pipeline, reader_sees_eof)
     tl_watched w = run_pipeline(TL_ARGV("pipeline", "cat", "|", "cat", "|", "wc", "-c"), in, len);
     expect_ok(&w);
     cr_assert(!strcmp(pl_trim(w.r.out), want), "`cat | cat | wc -c` with %zu bytes of input "
-              "must print %s, pipeline printed \"%.100s\".\n  Reproduce: %s", len, want, w.r.out,
-              w.r.cmd);
+              "must print %s, pipeline printed \"%.100s\".\n  Reproduce: %s\n%s", len, want,
+              w.r.out, w.r.cmd, tl_timeline(&w.r));
     tl_watched_free(&w);
     free(in);
 }
@@ -163,8 +166,9 @@ Test(pipeline, early_reader_exit)
         tl_watched w = run_pipeline(cases[c], NULL, 0);
         expect_ok(&w);
         cr_assert(tl_count_lines(w.r.out) == k && tl_count_prefix(w.r.out, "y") == k,
-                  "`%s` must print %d lines \"y\", got \"%.100s\".\n  Reproduce: %s",
-                  c ? "yes | cat | head" : "yes | head", k, w.r.out, w.r.cmd);
+                  "`%s` must print %d lines \"y\", got \"%.100s\".\n  Reproduce: %s\n%s",
+                  c ? "yes | cat | head" : "yes | head", k, w.r.out, w.r.cmd,
+                  tl_timeline(&w.r));
         tl_watched_free(&w);
     }
 }
@@ -172,10 +176,10 @@ Test(pipeline, early_reader_exit)
 /* How a student reruns a probe pipeline: the probe needs its environment variable. */
 static const char *probe_repro(const tl_watched *w)
 {
-    static char buf[2600];
+    static char buf[8192];
     snprintf(buf, sizeof buf, "Reproduce: %s\n  (the commands are the test "
              "binary as a probe: each writes the descriptors it was started with, then copies "
-             "its input like cat)", w->r.cmd);
+             "its input like cat)\n%s", w->r.cmd, tl_timeline(&w->r));
     return buf;
 }
 
@@ -298,7 +302,8 @@ Test(pipeline, last_status)
         expect_ended(&w);
         cr_assert(w.r.status == cases[k].status, "pipeline must exit with the status of its "
                   "LAST command (%d here), whatever the order in which the commands end; it %s."
-                  "\n  Reproduce: %s", cases[k].status, tl_ending(&w.r), w.r.cmd);
+                  "\n  Reproduce: %s\n%s", cases[k].status, tl_ending(&w.r), w.r.cmd,
+                  tl_timeline(&w.r));
         tl_watched_free(&w);
     }
 }
@@ -334,13 +339,16 @@ Test(pipeline, exec_failure)
         cr_assert(tl_one_line(w.r.err) && !strncmp(w.r.err, "pipeline: cannot execute ", 25) &&
                   strstr(w.r.err, bad), "a command that cannot be executed must make its child "
                   "print one line \"pipeline: cannot execute %s: <reason>\" on stderr, got "
-                  "\"%.200s\".\n  Reproduce: %s", bad, w.r.err, w.r.cmd);
+                  "\"%.200s\".\n  Reproduce: %s\n%s", bad, w.r.err, w.r.cmd,
+                  tl_timeline(&w.r));
         cr_assert(w.r.status == cases[k].status, "the exit status must be the last command's "
                   "(%d here: 127 for a command that cannot be executed); it %s.\n"
-                  "  Reproduce: %s", cases[k].status, tl_ending(&w.r), w.r.cmd);
+                  "  Reproduce: %s\n%s", cases[k].status, tl_ending(&w.r), w.r.cmd,
+                  tl_timeline(&w.r));
         cr_assert(!strcmp(pl_trim(w.r.out), cases[k].out), "expected the output \"%s\", got "
                   "\"%.100s\" (after a failed exec the child must _exit(127), never go on "
-                  "running pipeline's code).\n  Reproduce: %s", cases[k].out, w.r.out, w.r.cmd);
+                  "running pipeline's code).\n  Reproduce: %s\n%s", cases[k].out, w.r.out,
+                  w.r.cmd, tl_timeline(&w.r));
         tl_watched_free(&w);
     }
 }
