@@ -5,6 +5,7 @@
 #include "support.h"
 
 #include <criterion/criterion.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,15 +15,40 @@
 
 void srv_start(struct srv *s, const char *model, const char *const *extra, const char *perturb)
 {
-    const char *argv[24] = { "shake_server", "-p", "0", "-m", model };
-    int n = 5;
-    for (int i = 0; extra && extra[i] && n < 22; i++)
+    srv_start_sh(s, model, extra, perturb, NULL);
+}
+
+void srv_start_sh(struct srv *s, const char *model, const char *const *extra,
+                  const char *perturb, const char *sh)
+{
+    static char script[512], path[PATH_MAX], shown[PATH_MAX];
+    const char *argv[28], *show[28];
+    int n = 0;
+    if (sh) {
+        /* bash: redirections of descriptors above 9 (dash has only 0..9). The server
+         * replaces the shell (exec): tl_pid() is the server's pid. */
+        const char *dir = getenv("TD_BIN_SHOW");
+        snprintf(script, sizeof script, "%s; exec \"$0\" \"$@\"", sh);
+        if (!realpath(tl_bin("shake_server"), path))
+            snprintf(path, sizeof path, "%s", tl_bin("shake_server"));
+        snprintf(shown, sizeof shown, "%s%s/shake_server", dir && *dir != '/' ? "./" : "",
+                 dir && *dir ? dir : ".");
+        argv[n++] = "/bin/bash", argv[n++] = "-c", argv[n++] = script, argv[n++] = path;
+    } else {
+        argv[n++] = "shake_server";
+    }
+    const char *opts[] = { "-p", "0", "-m", model };
+    for (int i = 0; i < 4; i++)
+        argv[n++] = opts[i];
+    for (int i = 0; extra && extra[i] && n < 26; i++)
         argv[n++] = extra[i];
     argv[n] = NULL;
+    for (int i = 0; i <= n; i++)
+        show[i] = sh && i == 0 ? "/bin/bash" : sh && i == 3 ? shown : argv[i];
     memset(s, 0, sizeof *s);
     snprintf(s->model, sizeof s->model, "%s", model);
     s->p = tl_start(&(tl_opts){ .argv = argv, .deadline_ms = SRV_DEADLINE_MS,
-                                .perturb = perturb });
+                                .perturb = perturb, .show_argv = sh ? show : NULL });
     s->pid = tl_pid(s->p);
     snprintf(s->cmd, sizeof s->cmd, "%s", tl_proc_cmd(s->p));
     bool ready = tl_wait_output(s->p, "\n", 3000);

@@ -26,6 +26,10 @@ struct srv {
 /* Start "shake_server -p 0 -m MODEL [extra...]" and read its ready line. On failure the
  * test fails with the reason. extra: NULL-terminated, or NULL. */
 void srv_start(struct srv *s, const char *model, const char *const *extra, const char *perturb);
+/* The same, started by bash after the shell commands sh (a limit, open descriptors...):
+ * bash -c 'SH; exec "$0" "$@"' SERVER -p 0 -m MODEL [extra...]. */
+void srv_start_sh(struct srv *s, const char *model, const char *const *extra,
+                  const char *perturb, const char *sh);
 /* SIGTERM, wait up to ms for the end (then the tree is killed), collect. */
 tl_result srv_stop(struct srv *s, int ms, double *took_ms);
 /* Did the run print only what the contract allows? stdout: exactly the ready line;
