@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "tl_trace.h" /* the run's timeline in the messages */
+
 tl_result run_writer(const char *prog, const char *file, long count, unsigned seed)
 {
     char n[32], s[32];
@@ -98,8 +100,8 @@ int *expect_written(const tl_result *r, const char *file, long count)
     expect_no_crash(r);
     long want = count * (long)sizeof(int), size = tl_file_size(file);
     cr_assert(size == want, "the file is %ld bytes long, expected %ld x sizeof(int) = %ld "
-              "(ftruncate to count * sizeof(int), map that length).\n  Reproduce: %s", size,
-              count, want, r->cmd);
+              "(ftruncate to count * sizeof(int), map that length).\n  Reproduce: %s\n%s",
+              size, count, want, r->cmd, tl_timeline(r));
     int *printed;
     char bad[100];
     long n = tl_parse_ints(r->out, &printed, bad, sizeof bad);
@@ -113,10 +115,10 @@ int *expect_written(const tl_result *r, const char *file, long count)
         zeros = zeros && stored[i] == 0;
     for (long i = 0; i < count; i++) {
         cr_assert(stored[i] == printed[i], "value %ld: the file holds %d, the program printed %d%s"
-                  ".\n  Reproduce: %s; od -An -td4 %s", i, stored[i], printed[i],
+                  ".\n  Reproduce: %s; od -An -td4 %s\n%s", i, stored[i], printed[i],
                   zeros ? " (the file is all zeros: did the writes reach the file? MAP_SHARED "
                   "writes go to the file, MAP_PRIVATE writes stay in the process)" : "",
-                  r->cmd, strrchr(file, '/') ? strrchr(file, '/') + 1 : file);
+                  r->cmd, strrchr(file, '/') ? strrchr(file, '/') + 1 : file, tl_timeline(r));
         cr_assert(printed[i] >= 0 && printed[i] <= MAX_VALUE, "value %ld is %d, outside "
                   "0..%d.\n  Reproduce: %s", i, printed[i], MAX_VALUE, r->cmd);
     }

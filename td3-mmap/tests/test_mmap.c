@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "common.h"
+#include "tl_trace.h" /* the run's timeline in the messages */
 
 TestSuite(args, .init = tl_setup, .fini = tl_teardown, .timeout = 30);
 TestSuite(writer, .init = tl_setup, .fini = tl_teardown, .timeout = 30);
@@ -437,11 +438,11 @@ static void expect_count(const tl_result *r, const char *file, int procs, long n
     cr_assert(e == want, "the line says expected %ld, but -p %d -n %ld makes %ld.\n"
               "  Reproduce: %s", e, procs, n, want, r->cmd);
     cr_assert(v == want, "counter = %ld after %d processes x %ld increments, expected %ld%s.\n"
-              "  Reproduce: %s", v, procs, n, want, v == 0 ? ": the parent never saw the "
+              "  Reproduce: %s\n%s", v, procs, n, want, v == 0 ? ": the parent never saw the "
               "children's increments (a MAP_PRIVATE mapping is a private copy in each process; "
               "MAP_SHARED shares it)" : v < want ? ": increments were lost (is the whole "
               "read-increment-write inside the lock, and is the semaphore process-shared, in "
-              "the mapping?)" : "", r->cmd);
+              "the mapping?)" : "", r->cmd, tl_timeline(r));
     size_t len;
     int *stored = (int *)tl_read_file(file, &len);
     cr_assert(stored && len >= sizeof(int), "the counter file %s is missing or too short.\n"
