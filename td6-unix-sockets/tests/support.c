@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tl_trace.h"
+
 #define READY_MS 3000
 #define STOP_MS 2000
 
@@ -21,6 +23,7 @@ server start_server_argv(const char *const *argv)
         n += (size_t)snprintf(s.cmd + n, sizeof s.cmd - n, "%s%s", i ? " " : "",
                               i ? argv[i] : tl_shown_bin(argv[0]));
     s.p = tl_start(&(tl_opts){ .argv = argv, .deadline_ms = 25000 });
+    tl_trace_name(tl_pid(s.p), "server"); /* its role in the timelines of messages */
     if (!tl_wait_output(s.p, "listening on ", READY_MS)) {
         bool late;
         tl_result r = stop_server(&s, SIGKILL, &late);
@@ -140,4 +143,33 @@ void random_values(long long *v, int n, char *note, size_t note_len)
                 again = again || v[j] == v[i];
         } while (again);
     }
+}
+
+void socat_client(char *cmd, size_t cap, const char *msg, size_t len, int wait_s)
+{
+    char data[200];
+    size_t n = 0;
+    bool ones = len > 40; /* a long message: all '1's (proto/bad_message_reply's) */
+    for (size_t i = 0; i < len && i < 40 && n + 5 < sizeof data; i++) {
+        unsigned char c = (unsigned char)msg[i];
+        ones = ones && c == '1';
+        if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+            c == '-' || c == '.' || c == '+' || c == ' ')
+            data[n++] = (char)c;
+        else
+            n += (size_t)snprintf(data + n, sizeof data - n, "\\%03o", c);
+    }
+    data[n] = '\0';
+    char feed[240];
+    if (ones)
+        snprintf(feed, sizeof feed, "head -c %zu /dev/zero | tr '\\0' 1", len);
+    else
+        snprintf(feed, sizeof feed, "printf -- '%s'", data);
+    snprintf(cmd, cap, "%s | socat -t %d - UNIX-CONNECT:%s,type=5,shut-none >&2", feed, wait_s,
+             SOCK_NAME);
+}
+
+void socat_pair(char *cmd, size_t cap, const char *a, const char *b)
+{
+    snprintf(cmd, cap, "(%s & sleep 0.1; %s; wait)", a, b);
 }

@@ -57,6 +57,16 @@ tl_proc *start_client(long long value, int deadline_ms);
 /* Parse a client's "sum = S" line: true and *sum if its stdout is exactly that line. */
 bool client_sum(const tl_result *r, long long *sum);
 
+/* The shell command of a client that sends msg (len bytes) as one message to the server
+ * at SOCK_NAME and prints its reply on stderr, as the test's raw clients do: socat over
+ * SOCK_SEQPACKET (type=5), keeping its socket open (shut-none) for up to wait_s seconds
+ * or until the server closes it. For a Reproduce line (tl_note_peer), two of them run in
+ * one subshell, "(A & sleep 0.1; B; wait)": $! stays the server, and the subshell's wait
+ * reaps both. */
+void socat_client(char *cmd, size_t cap, const char *msg, size_t len, int wait_s);
+/* The subshell above, in cmd (cap bytes). */
+void socat_pair(char *cmd, size_t cap, const char *a, const char *b);
+
 /* Distinct random 32-bit values from tl_random_seed (printed in *note for messages). */
 void random_values(long long *v, int n, char *note, size_t note_len);
 

@@ -18,6 +18,7 @@
 
 #include "support.h"
 #include "tl.h"
+#include "tl_trace.h"
 
 #define CLIENT_MS 3000          /* deadline of a client whose round completes */
 
@@ -112,7 +113,8 @@ static server_out check_stop(server *s, int sig)
               tl_explain(&r));
     const char *extra = tl_dir_extra(tl_dir(), NULL);
     cr_assert(!*extra, "after the server exited, the test directory still holds \"%s\": the "
-              "server must remove its socket file.\n  Reproduce: %s", extra, r.cmd);
+              "server must remove its socket file.\n  Reproduce: %s\n%s", extra, r.cmd,
+              tl_timeline(&r));
     server_out o = parse_server(r.out);
     cr_assert(o.listening && o.nbad == 0, "unexpected server output line \"%s\" (see the "
               "formats in README.md).\n  Reproduce: %s", o.nbad ? o.bad : "(no listening line)",
@@ -395,6 +397,31 @@ Test(proto, server_messages)
     free_server_out(&o);
 }
 
+/* A bad message (msg, len bytes; its client still connected) got no error reply: a
+ * client then sends 12; a server that counted the bad message as a value completes round
+ * 1 with it. Stop the server and show what it printed and did, with a Reproduce line
+ * whose socat clients do the same. */
+static void fail_no_error_reply(server *s, const char *msg, size_t len, const char *got)
+{
+    char bad[200], good[160], both[380], buf[64];
+    socat_client(bad, sizeof bad, msg, len, 5);
+    socat_client(good, sizeof good, "12", 2, 2);
+    socat_pair(both, sizeof both, bad, good);
+    tl_note_peer(s->p, both);
+    int fd = raw_connect();
+    ssize_t n = fd >= 0 && raw_send(fd, "12", 2) ? tl_recv_within(fd, buf, sizeof buf - 1, 2000)
+                                                 : -1;
+    bool late;
+    tl_result r = stop_server(s, SIGTERM, &late);
+    if (fd >= 0)
+        close(fd);
+    cr_assert_fail("the bad message \"%.*s\" (%zu bytes) must get an error reply, got %s; then a "
+                   "client sent 12 and %s; the server printed:\n%.300s  The server, stopped then "
+                   "with SIGTERM: %s", (int)(len > 20 ? 20 : len), msg, len, got,
+                   n > 0 ? "got a reply: the server counted the bad message as a value"
+                   : "got no reply", r.out, tl_explain(&r));
+}
+
 Test(proto, bad_message_reply)
 {
     static const struct { const char *msg; size_t len; } bad[] = {
@@ -414,9 +441,9 @@ Test(proto, bad_message_reply)
                   "serving.\n  (server: %s)", k, s.cmd);
         cr_assert(raw_send(fd, msg, len), "cannot send");
         ssize_t n = tl_recv_within(fd, buf, sizeof buf - 1, 2000);
-        cr_assert(n > 0, "the bad message \"%.*s\" (%zu bytes) must get an error reply, got %s."
-                  "\n  (server: %s)", (int)(len > 20 ? 20 : len), msg, len,
-                  n == -2 ? "no reply within 2 s" : "no reply (connection closed)", s.cmd);
+        if (n <= 0)
+            fail_no_error_reply(&s, msg, len, n == -2 ? "no reply within 2 s"
+                                : "no reply (connection closed)");
         buf[n] = '\0';
         cr_assert(!strncmp(buf, "error: ", 7) && n > 7, "the reply to the bad message \"%.*s\" "
                   "must be \"error: REASON\", got \"%s\".\n  (server: %s)",
@@ -742,6 +769,26 @@ static bool raw_round(long long x, long long y, bool wait_close, const char **wh
     return ok;
 }
 
+/* The first round of fd/thousand_rounds failed (why): stop the server and show its run,
+ * with a Reproduce line whose two socat clients do what the test's raw clients did. */
+static void fail_first_round(server *s, const char *why)
+{
+    char a[160], b[160], both[340];
+    socat_client(a, sizeof a, "1", 1, 2);
+    socat_client(b, sizeof b, "2", 1, 2);
+    socat_pair(both, sizeof both, a, b);
+    tl_note_peer(s->p, both);
+    bool late;
+    tl_result r = stop_server(s, SIGTERM, &late);
+    if (!strcmp(why, "the connection was not closed after the reply"))
+        tl_set_look(&r, "each socat waits 2 s (-t 2) for the server to close its connection; "
+                    "meanwhile `ls -l /proc/$(pgrep -n sum_server)/fd` lists the sockets the "
+                    "server still holds");
+    cr_assert_fail("round 1 (two clients sent 1 and 2; each must get \"sum 3\", then see its "
+                   "connection closed): %s.\n  The server, stopped then with SIGTERM: %s", why,
+                   tl_explain(&r));
+}
+
 /* A thousand rounds, with bad messages and departures mixed in: the server's number of
  * open descriptors must not grow. */
 Test(fd, thousand_rounds)
@@ -751,7 +798,8 @@ Test(fd, thousand_rounds)
     pid_t pid = tl_pid(s.p);
     const char *why;
     char buf[64];
-    cr_assert(raw_round(1, 2, true, &why), "round 1: %s.\n  (server: %s)", why, s.cmd);
+    if (!raw_round(1, 2, true, &why))
+        fail_first_round(&s, why);
     int before = tl_fd_count(pid);
     for (int k = 2; k < ROUNDS; k++) {
         if (k % 50 == 0) {
