@@ -36,10 +36,16 @@ static void expect_fifo_mode(const char *path, tl_proc *p, const char *prog)
     if (stat(path, &st) == 0 && (st.st_mode & 07777) == 0600)
         return;
     unsigned mode = (unsigned)(st.st_mode & 07777);
+    /* The Reproduce line shows the mode too: stat, while the program waits in open(). */
+    const char *base = strrchr(path, '/');
+    char look[96];
+    snprintf(look, sizeof look, "stat -c 'mode %%a' ./%s >&2", base ? base + 1 : path);
+    tl_note_peer(p, look);
     tl_result r = tl_stop(p, SIGKILL, 0, NULL, NULL);
+    tl_set_look(&r, "stat prints the mode of the FIFO %s created: 600 is the contract's (under "
+                "umask 022, mkfifo(path, 0666) shows as 644)", prog);
     cr_assert(false, "%s created the FIFO with mode %04o under umask 0; the contract is 0600 "
-              "(mkfifo(path, 0600): only you may open it).\n  Reproduce (after `umask 0`): %s",
-              prog, mode, r.cmd);
+              "(mkfifo(path, 0600): only you may open it).\n  Reproduce: %s", prog, mode, r.cmd);
 }
 
 static tl_result read_writer(const char *prog, const char *path, bool make, long n,
@@ -94,6 +100,11 @@ static tl_result feed_reader(const char *prog, const char *path, bool make, cons
 {
     if (make)
         cr_assert(mkfifo(path, 0600) == 0, "test setup: mkfifo %s failed", path);
+    /* In chunks, the Reproduce line writes the bytes from a copy of the test's directory:
+     * values.txt must be there when the program starts (path is tl_path("fifo")). */
+    if (max_chunk)
+        cr_assert(tl_write_file(tl_path("values.txt"), data, len, 0644) == 0 &&
+                  !strcmp(path, tl_path("fifo")), "test setup: cannot write values.txt");
     tl_proc *p = start_reader(prog, path, 5000);
     int wfd = tl_fifo_write_end(path, p, 3000);
     if (wfd < 0) {
@@ -101,8 +112,16 @@ static tl_result feed_reader(const char *prog, const char *path, bool make, cons
         cr_assert(false, "the test could not open %s for writing: get_rand never opened it "
                   "for reading; %s", path, tl_explain(&r));
     }
-    if (!max_chunk) /* the Reproduce line writes it too (in chunks, it would not say how) */
+    if (!max_chunk) /* the Reproduce line writes it too */
         tl_note_wrote(p, path, data, len);
+    else { /* the same bytes, the first value cut just before its newline: a reader that
+            * takes the end of a read() for the end of a value fails there, every time */
+        char cut[160];
+        size_t k = strcspn(data, "\n");
+        snprintf(cut, sizeof cut, "{ head -c %zu values.txt; sleep 0.3; tail -c +%zu values.txt; "
+                 "} > ./fifo", k, k + 1);
+        tl_note_peer(p, cut);
+    }
     srand(seed);
     for (size_t off = 0, k; off < len; off += k) {
         k = max_chunk ? 1 + (size_t)rand() % (size_t)max_chunk : len;
@@ -112,6 +131,8 @@ static tl_result feed_reader(const char *prog, const char *path, bool make, cons
             break;      /* get_rand stopped reading: its result says why */
     }
     close(wfd);
+    if (max_chunk)
+        unlink(tl_path("values.txt"));
     return tl_wait(p);
 }
 
@@ -293,6 +314,10 @@ Test(writer, pipe_buf_atomic)
     cr_assert(fcntl(rfd, F_SETPIPE_SZ, 4096) >= 0, "test setup: cannot shrink the pipe");
     for (int i = 0; i < W; i++)
         w[i] = start_writer("send_rand", path, n, seed + (unsigned)i, 8000);
+    /* The Reproduce line reads the FIFO in 4-byte reads, slow enough to keep the pipe
+     * full (measured: mixed values in every run of both buggy variants), and prints
+     * each line that is not a value, with its number. */
+    tl_note_peer(w[0], "dd bs=4 status=none < ./fifo | grep -nvxE '[0-9]{1,3}' >&2");
     struct stream s = { 0 };
     bool eof = collect(rfd, &keep, w, W, &s, 4096, 50, 8000);
     long long total = 0, total_sum = 0, count, sum;
@@ -312,7 +337,8 @@ Test(writer, pipe_buf_atomic)
     cr_assert(!s.bad_line, "%d send_rand wrote into one FIFO at once and line %ld read from it "
               "is \"%s\": their values got mixed. A write() into a pipe is atomic only up to "
               "PIPE_BUF bytes: write whole lines, at most PIPE_BUF bytes per write().\n"
-              "  Reproduce: %s\n  (the test ran %d writers at once, with seeds %u..%u)", W,
+              "  Reproduce: %s\n  (the test ran %d writers at once, with seeds %u..%u; the line's "
+              "reader prints the lines that are not values)", W,
               s.bad_line, s.bad, r[0].cmd, W, seed, seed + W - 1);
     cr_assert(s.count == total && s.sum == total_sum, "%d writers reported %lld values summing "
               "to %lld, the FIFO carried %lld values summing to %lld: values were lost or "
