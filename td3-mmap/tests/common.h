@@ -37,8 +37,9 @@ void expect_error(const tl_result *r, const char *prog, int status, const char *
                   const char *reason, const char *situation);
 
 /* The writer's run succeeded and file holds exactly the count values it printed, each
- * in 0..MAX_VALUE. Returns the values (malloc'd). */
-int *expect_written(const tl_result *r, const char *file, long count);
+ * in 0..MAX_VALUE. Returns the values (malloc'd). On a value the file does not hold, r's
+ * Reproduce line gets a note on how to see the file's values. */
+int *expect_written(tl_result *r, const char *file, long count);
 
 /* The reader's run succeeded and printed exactly values[0..count). */
 void expect_read(const tl_result *r, const int *values, long count, const char *situation);
