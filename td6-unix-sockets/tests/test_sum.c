@@ -49,14 +49,20 @@ static void check_error_run(const tl_result *r, const char *prog, int status)
     cr_assert(tl_clean(r), "%s", tl_explain(r));
 }
 
-/* Run n clients at once with values v; each must print "sum = <sum of v>" and exit 0. */
+/* Run n clients with values v; each must print "sum = <sum of v>" and exit 0. Each
+ * starts once the server accepted the one before (or 300 ms later): their order is the
+ * one the Reproduce line starts them in, so the line replays the same round. */
 static void check_round(const server *s, const long long *v, int n, const char *note)
 {
     tl_proc *p[MAX_VALUES];
     long long want = 0, got;
+    pid_t spid = tl_pid(s->p);
+    int base = tl_fd_count(spid);
     for (int i = 0; i < n; i++) {
         want += v[i];
         p[i] = start_client(v[i], CLIENT_MS);
+        if (base >= 0 && i + 1 < n)
+            tl_wait_fd_count(spid, base + i + 1, INT_MAX, 300);
     }
     tl_result r[MAX_VALUES];
     for (int i = 0; i < n; i++)
