@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,9 +73,50 @@ const char *srv_hint(const struct srv *s)
     return buf;
 }
 
+/* "-p 0" in the Reproduce line becomes "-p PORT": the line's clients connect to it. */
+static void show_port(const struct srv *s, tl_result *r)
+{
+    char port[16];
+    const char *p = strstr(r->cmd_argv, " -p 0 ");
+    snprintf(port, sizeof port, "%d", s->port);
+    if (s->port > 0 && p && strchr(r->cmd_argv, '0') == p + 4) /* tl_show_arg: the first "0" */
+        tl_show_arg(r, "0", port);
+}
+
 tl_result srv_stop(struct srv *s, int ms, double *took_ms)
 {
-    return tl_stop(s->p, SIGTERM, ms, took_ms, NULL);
+    tl_result r = tl_stop(s->p, SIGTERM, ms, took_ms, NULL);
+    show_port(s, &r);
+    return r;
+}
+
+tl_result srv_wait(struct srv *s)
+{
+    tl_result r = tl_wait(s->p);
+    show_port(s, &r);
+    return r;
+}
+
+void srv_fail(struct srv *s, int sig, const char *fmt, ...)
+{
+    char why[1200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    tl_result r = tl_stop(s->p, sig, 2000, NULL, NULL);
+    show_port(s, &r);
+    cr_assert_fail("%s\n  %s", why, tl_explain(&r));
+}
+
+void srv_peer(struct srv *s, const char *fmt, ...)
+{
+    char shell[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(shell, sizeof shell, fmt, ap);
+    va_end(ap);
+    tl_note_peer(s->p, shell);
 }
 
 bool srv_output_ok(const struct srv *s, const tl_result *r, bool client_errors, char *msg,

@@ -32,6 +32,18 @@ void srv_start_sh(struct srv *s, const char *model, const char *const *extra,
                   const char *perturb, const char *sh);
 /* SIGTERM, wait up to ms for the end (then the tree is killed), collect. */
 tl_result srv_stop(struct srv *s, int ms, double *took_ms);
+/* Collect a server that ended by itself (or at its deadline). Like srv_stop, its
+ * Reproduce line shows the port it got instead of "-p 0", for the client commands the
+ * line runs (srv_peer). */
+tl_result srv_wait(struct srv *s);
+/* The test, as the server's client, did what the shell command fmt (printf-style)
+ * does: its Reproduce line runs it. Clients are socat commands on SRV_TCP (%d: the
+ * port), their output on stderr (stdout is the server's). */
+void srv_peer(struct srv *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define SRV_TCP "TCP:127.0.0.1:%d"
+/* Stop the server with sig (SIGTERM; SIGKILL to leave its zombies in view), then fail
+ * the test: why (fmt), how the server ended, its Reproduce line and its timeline. */
+void srv_fail(struct srv *s, int sig, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Did the run print only what the contract allows? stdout: exactly the ready line;
  * stderr: nothing, or with client_errors (a test whose clients misbehave) only
  * "shake_server: WHAT: REASON" lines. If not, why in msg. */
