@@ -56,9 +56,13 @@ Test(pipe_sum, reader_killed, .init = tl_setup, .fini = tl_teardown, .timeout = 
     tl_proc *p = tl_start(&(tl_opts){ .argv = TL_ARGV("pipe_sum", "-n", "100000000", "-s", seed),
                                       .deadline_ms = 8000 });
     bool parent_reads = false;
-    pid_t child = find_child(p, tl_deadline(2000), &parent_reads);
-    if (child > 0)
+    /* 500 ms of scans: the parent of a buggy program must still be sending (400 MB) when
+     * its child is killed, or there is nothing to see */
+    pid_t child = find_child(p, tl_deadline(500), &parent_reads);
+    if (child > 0) {
         kill(child, SIGKILL);
+        tl_note_action(p, "pkill -KILL -P $!"); /* the Reproduce line kills it too */
+    }
     struct sum_run u;
     memset(&u, 0, sizeof u);
     u.w = tl_wait_watched(p, 8000, 500);
