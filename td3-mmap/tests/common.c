@@ -95,9 +95,18 @@ static void expect_no_crash(const tl_result *r)
     cr_assert(tl_exited_ok(r), "%s", tl_explain(r));
 }
 
+void expect_quiet_stderr(const tl_result *r, const char *situation)
+{
+    cr_assert(r->err_len == 0, "%s%sthe run succeeded, yet printed on stderr \"%s\": stderr is "
+              "for the error lines of README.md only (is an error test inverted?).\n"
+              "  Reproduce: %s", situation ? situation : "", situation ? ": " : "",
+              tl_shown_text(r->err, r->err_len, 160), r->cmd);
+}
+
 int *expect_written(tl_result *r, const char *file, long count)
 {
     expect_no_crash(r);
+    expect_quiet_stderr(r, NULL);
     long want = count * (long)sizeof(int), size = tl_file_size(file);
     cr_assert(size == want, "the file is %ld bytes long, expected %ld x sizeof(int) = %ld "
               "(ftruncate to count * sizeof(int), map that length).\n  Reproduce: %s\n%s",
@@ -138,6 +147,7 @@ void expect_read(const tl_result *r, const int *values, long count, const char *
               "touched memory beyond the mapping: the number of values is the file size "
               "divided by sizeof(int).", situation, tl_explain(r));
     cr_assert(tl_exited_ok(r), "%s: %s", situation, tl_explain(r));
+    expect_quiet_stderr(r, situation);
     int *printed;
     char bad[100];
     long n = tl_parse_ints(r->out, &printed, bad, sizeof bad);

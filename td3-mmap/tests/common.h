@@ -36,6 +36,10 @@ tl_result run_unprivileged(const char *const *argv, const char **how);
 void expect_error(const tl_result *r, const char *prog, int status, const char *file,
                   const char *reason, const char *situation);
 
+/* A run that succeeded printed nothing on stderr (README.md's stderr lines are errors);
+ * situation (or NULL) starts the message. */
+void expect_quiet_stderr(const tl_result *r, const char *situation);
+
 /* The writer's run succeeded and file holds exactly the count values it printed, each
  * in 0..MAX_VALUE. Returns the values (malloc'd). On a value the file does not hold, r's
  * Reproduce line gets a note on how to see the file's values. */

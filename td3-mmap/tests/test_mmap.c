@@ -8,12 +8,15 @@
  * Seeds are random (tl_random_seed(), shown in every reproduce line).
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common.h"
 #include "tl_trace.h" /* the run's timeline in the messages */
@@ -396,10 +399,22 @@ static void expect_released(const tl_opts *o, bool success, const char *situatio
     tl_result_free(&r);
 }
 
+/* FILE a FIFO: open(O_RDWR) succeeds (it does not wait for a peer), ftruncate() fails
+ * (EINVAL: not a regular file). The program stops there, with nothing left open. */
+static void make_fifo(const char *name)
+{
+    cr_assert(mkfifo(tl_path(name), 0644) == 0, "test setup: cannot create FIFO %s: %s",
+              tl_path(name), strerror(errno));
+}
+
 Test(release, writer_releases)
 {
     expect_released(&(tl_opts){ .argv = TL_ARGV("mmap_writer", "data.bin", "-n", "2000"),
                                  .deadline_ms = RUN_MS }, true, "mmap_writer data.bin -n 2000");
+    make_fifo("fifo");
+    expect_released(&(tl_opts){ .argv = TL_ARGV("mmap_writer", "fifo", "-n", "5"),
+                                 .deadline_ms = RUN_MS }, false,
+                    "mmap_writer on a FIFO (ftruncate() fails: not a regular file)");
 }
 
 Test(release, reader_releases)
@@ -422,6 +437,10 @@ Test(release, counter_releases)
 {
     expect_released(&(tl_opts){ .argv = TL_ARGV("mmap_counter", "c.bin", "-p", "2", "-n", "100"),
                                  .deadline_ms = RUN_MS }, true, "mmap_counter c.bin -p 2 -n 100");
+    make_fifo("fifo");
+    expect_released(&(tl_opts){ .argv = TL_ARGV("mmap_counter", "fifo", "-p", "2", "-n", "100"),
+                                 .deadline_ms = RUN_MS }, false,
+                    "mmap_counter on a FIFO (ftruncate() fails: not a regular file)");
 }
 
 /* ---------- mmap_counter ---------- */
@@ -435,6 +454,7 @@ static void expect_count(const tl_result *r, const char *file, int procs, long n
               "and is initialised once, before fork(), with pshared = 1 (with 0, a process "
               "waiting for it is never woken by another).", tl_explain(r));
     cr_assert(tl_exited_ok(r), "%s", tl_explain(r));
+    expect_quiet_stderr(r, NULL);
     long want = procs * n, v = -1, e = -1;
     char tail;
     int got = sscanf(r->out, "counter = %ld (expected %ld)%c", &v, &e, &tail);
@@ -487,6 +507,64 @@ Test(counter, no_lost_updates)
         expect_count(&r, tl_path("count.bin"), procs, 30);
         tl_result_free(&r);
     }
+}
+
+/* fork() made to fail (README.md §5: "a failed fork() kills and reaps the children already
+ * made"). A limit on the number of processes, RLIMIT_NPROC, does it; root ignores it, so
+ * as root the counter runs as uid 65534 (few processes: the first forks succeed); else in a
+ * user namespace of its own (unshare --user), where only it and its children count (or,
+ * without user namespaces, under the limit alone: then fork() may fail at once). With
+ * -d 1000000 a child spends a second in its critical section: the children made are still
+ * counting when fork() fails, and end soon only if the parent kills them. */
+#define NPROC_LIMIT 5
+
+static tl_result run_counter_nproc(const char *const *args)
+{
+    if (geteuid() == 0) {
+        struct rlimit lim = { NPROC_LIMIT, NPROC_LIMIT }; /* this test's worker only */
+        cr_assert(setrlimit(RLIMIT_NPROC, &lim) == 0, "test setup: setrlimit: %s",
+                  strerror(errno));
+        const char *how;
+        return run_unprivileged(args, &how);
+    }
+    char limit[32];
+    snprintf(limit, sizeof limit, "--nproc=%d", NPROC_LIMIT);
+    const char *argv[24] = { "/usr/bin/unshare", "--user", "--", "/usr/bin/prlimit", limit, "--" };
+    int n = 6;
+    argv[n++] = tl_bin(args[0]);
+    for (int i = 1; args[i] && n < 23; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    tl_result r = tl_run(&(tl_opts){ .argv = argv, .deadline_ms = RUN_MS });
+    if (!strncmp(r.err, "unshare: ", 9)) { /* no user namespaces here */
+        tl_result_free(&r);
+        r = tl_run(&(tl_opts){ .argv = argv + 3, .deadline_ms = RUN_MS });
+    }
+    return r;
+}
+
+Test(counter, fork_fails)
+{
+    make_dir("sub", 0777); /* where uid 65534 may create its file */
+    tl_result r = run_counter_nproc(TL_ARGV("mmap_counter", "sub/c.bin", "-p", "64", "-n", "1",
+                                            "-d", "1000000"));
+    const char *situation = "fork() failing (RLIMIT_NPROC)";
+    cr_assert(!r.timed_out, "%s: %s\n  After a failed fork(), kill the children already made "
+              "(they may be counting for a long time), then reap them.", situation,
+              tl_explain(&r));
+    cr_assert(r.exited && r.status == 1, "%s: expected exit status 1, but %s", situation,
+              tl_explain(&r));
+    cr_assert(strstr(r.err, "mmap_counter: fork: "), "%s: stderr must have the line "
+              "\"mmap_counter: fork: REASON\", got \"%s\".\n  Reproduce: %s", situation,
+              tl_shown_text(r.err, r.err_len, 200), r.cmd);
+    cr_assert(r.out_len == 0, "%s: nothing may be printed on stdout, got \"%.80s\".\n"
+              "  Reproduce: %s", situation, r.out, r.cmd);
+    cr_assert(tl_clean(&r), "%s: %s", situation, tl_explain(&r));
+    /* The children made before the failure ended by a signal (killed), not by finishing
+     * their work (the trace's wait results). */
+    cr_assert(!r.forked || r.child_deaths != 0, "%s: the children made before the failure "
+              "ended on their own, none was killed: kill() each one already made, then reap "
+              "it.\n  Reproduce: %s\n%s", situation, r.cmd, tl_timeline(&r));
 }
 
 Test(counter, cannot_create)
