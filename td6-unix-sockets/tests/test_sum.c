@@ -291,6 +291,30 @@ Test(round, clients_option)
                   "printed).\n  (server: %s)", sizes[k], sizes[k], o.nrounds, s.cmd);
         free_server_out(&o);
     }
+    /* The largest round -c allows, 64 clients (raw ones: 64 processes would be slow). */
+    server s = start_server(MAX_VALUES);
+    int fd[MAX_VALUES];
+    char msg[16], buf[64], want[64];
+    for (int i = 0; i < MAX_VALUES; i++) {
+        fd[i] = raw_connect();
+        snprintf(msg, sizeof msg, "%d", i + 1);
+        cr_assert(fd[i] >= 0 && raw_send(fd[i], msg, strlen(msg)), "cannot connect client %d of "
+                  "a round of %d.\n  (server: %s)", i + 1, MAX_VALUES, s.cmd);
+    }
+    snprintf(want, sizeof want, "sum %d", MAX_VALUES * (MAX_VALUES + 1) / 2);
+    for (int i = 0; i < MAX_VALUES; i++) {
+        ssize_t n = tl_recv_within(fd[i], buf, sizeof buf - 1, 3000);
+        buf[n > 0 ? n : 0] = '\0';
+        cr_assert(n > 0 && !strcmp(buf, want), "with -c %d, %d clients sent 1 to %d: each must "
+                  "get \"%s\", client %d got %s \"%s\".\n  (server: %s)", MAX_VALUES, MAX_VALUES,
+                  MAX_VALUES, want, i + 1, n > 0 ? "" : "no reply", buf, s.cmd);
+    }
+    for (int i = 0; i < MAX_VALUES; i++)
+        close(fd[i]);
+    server_out o = check_stop(&s, SIGINT);
+    cr_assert(o.nrounds == 1 && o.rounds[0].nv == MAX_VALUES, "with -c %d the round line must "
+              "list %d values.\n  (server: %s)", MAX_VALUES, MAX_VALUES, s.cmd);
+    free_server_out(&o);
 }
 
 Test(round, waits_for_all)
