@@ -13,7 +13,10 @@
 ROOT       := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
 IMPL       ?= student
 BUILD      := build
-REQ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra
+# A call to an undeclared function is an error, not a warning: its implicit int return
+# truncates a pointer (a test calling tl_timeline() without tl_trace.h crashed its worker).
+REQ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra \
+              -Werror=implicit-function-declaration
 CFLAGS     ?= -O2 -g
 ALL_CFLAGS  = $(REQ_CFLAGS) $(CFLAGS) -MMD -MP
 LDLIBS     ?=

@@ -14,6 +14,8 @@ long tl_parse_ints(const char *out, int **values, char *bad, size_t badcap)
 {
     size_t cap = 1024, n = 0;
     int *v = malloc(cap * sizeof *v);
+    if (!v)
+        abort(); /* the test process is out of memory: nothing to judge */
     for (const char *p = out; *p;) {
         const char *nl = strchr(p, '\n');
         size_t len = nl ? (size_t)(nl - p) : strlen(p);
@@ -29,8 +31,12 @@ long tl_parse_ints(const char *out, int **values, char *bad, size_t badcap)
             *values = NULL;
             return -1;
         }
-        if (n == cap)
-            v = realloc(v, (cap *= 2) * sizeof *v);
+        if (n == cap) {
+            int *w = realloc(v, (cap *= 2) * sizeof *v);
+            if (!w)
+                abort();
+            v = w;
+        }
         v[n++] = (int)x;
         p = nl + 1;
     }
@@ -45,7 +51,7 @@ const char *tl_shown_text(const char *text, size_t len, size_t max)
     char *b = buf[turn ^= 1];
     size_t k = 0, i;
     /* room left for the widest character (4) and "..." with its NUL (4) */
-    for (i = 0; i < len && i < max && k + 8 < sizeof b[0]; i++) {
+    for (i = 0; i < len && i < max && k + 8 < sizeof buf[0]; i++) {
         unsigned char c = (unsigned char)text[i];
         if (c == '\n')
             b[k++] = '\\', b[k++] = 'n';
