@@ -34,6 +34,10 @@
  *                     "check a flag, then pause()" sleeps forever (the lost wake-up that
  *                     sigsuspend() exists to prevent)
  *     Example: TL_PERTURB=fork_child=20000,handler=0-500
+ *     One more item is not a delay: fork_fail=N makes the Nth fork() of each process
+ *     fail with EAGAIN (a child counts its own forks from 0), as when the process
+ *     limit is reached: the way to test a program's fork-failure path as root, whom
+ *     RLIMIT_NPROC does not limit. Example: TL_PERTURB=fork_fail=3
  *
  * Everything here that can run in a signal handler is async-signal-safe: raw
  * open()/write()/close(), clock_gettime(), nanosleep(), a lock-free PRNG, our own
@@ -72,6 +76,7 @@ enum { P_FORK_CHILD, P_FORK_PARENT, P_KILL, P_HANDLER, P_PAUSE, P_COUNT };
 static const char *point_names[P_COUNT] = { "fork_child", "fork_parent", "kill", "handler",
                                             "pause" };
 static long delay_min[P_COUNT], delay_max[P_COUNT];
+static long fork_fail_at, fork_calls;   /* fork_fail=N; this process's forks so far */
 static bool perturbing;
 static uint64_t rng;
 
@@ -391,6 +396,8 @@ static void parse_spec(const char *spec)
         if (!eq)
             continue;
         *eq = '\0';
+        if (!strcmp(tok, "fork_fail"))
+            fork_fail_at = atol(eq + 1);
         for (int i = 0; i < P_COUNT; i++) {
             if (strcmp(tok, point_names[i]))
                 continue;
@@ -465,9 +472,19 @@ pid_t fork(void)
     /* Timed before the call: the child's first events come after its fork. */
     ev_line l;
     bool on = ev_begin(&l, "fork", true);
+    if (fork_fail_at > 0 && ++fork_calls == fork_fail_at) { /* TL_PERTURB=fork_fail=N */
+        if (on) {
+            put_l(&l, -1);
+            put_l(&l, EAGAIN);
+            ev_end(&l);
+        }
+        errno = EAGAIN;
+        return -1;
+    }
     pid_t pid = real_fork();
     int e = errno;
     if (pid == 0) {
+        fork_calls = 0;
         rng ^= (uint64_t)getpid() << 17;
         delay(P_FORK_CHILD);
         return 0;
