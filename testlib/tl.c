@@ -1570,7 +1570,10 @@ const char *tl_explain(const tl_result *r)
                     tl_count_lines(e) > 1 ? " ..." : "");
     }
     n = appendf(buf, cap, n, ".\n  Reproduce: %s", r->cmd);
-    if (r->seed_note[0])
+    if (strstr(r->seed_note, "fork_fail="))
+        n = appendf(buf, cap, n, "\n  (the library in that line makes fork() fail with EAGAIN, "
+                    "as a process limit does)");
+    else if (r->seed_note[0])
         n = appendf(buf, cap, n, "\n  (the library and seed of that line add the delays that "
                     "exposed the race: after fork, around kill and in handlers)");
     const char *timeline = tl_timeline(r); /* testlib/tl_trace.c: what the run did */

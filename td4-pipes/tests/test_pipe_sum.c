@@ -164,3 +164,19 @@ Test(pipe_sum, seed_reproducible)
     expect_seeded_run(100000, seed);
     expect_seeded_run(-1, seed + 1);
 }
+
+/* fork() failing (EAGAIN, a process limit): the library makes the first fork() fail
+ * (TL_PERTURB=fork_fail=1), as RLIMIT_NPROC cannot for root. README: exit 1, one line
+ * "pipe_sum: fork: REASON" on stderr, nothing left behind. */
+Test(pipe_sum, fork_fails)
+{
+    tl_result r = tl_run(&(tl_opts){ .argv = TL_ARGV("pipe_sum", "-n", "10", "-s", "1"),
+                                     .perturb = "fork_fail=1", .deadline_ms = 3000 });
+    cr_assert(r.exited && r.status == 1, "when fork() fails (EAGAIN) pipe_sum must exit with "
+              "status 1, but %s", tl_explain(&r));
+    cr_assert(tl_one_line(r.err) && !strncmp(r.err, "pipe_sum: fork: ", 16), "when fork() "
+              "fails stderr must be the one line \"pipe_sum: fork: REASON\", got \"%s\".\n"
+              "  Reproduce: %s", tl_shown_text(r.err, r.err_len, 200), r.cmd);
+    cr_assert(tl_clean(&r), "%s", tl_explain(&r));
+    tl_result_free(&r);
+}

@@ -352,3 +352,24 @@ Test(pipeline, exec_failure)
         tl_watched_free(&w);
     }
 }
+
+/* fork() failing for the second command (TL_PERTURB=fork_fail=2): README: exit 1, the
+ * line "pipeline: fork: REASON" on stderr, the commands already started waited for. */
+Test(pipeline, fork_fails)
+{
+    tl_result r = tl_run(&(tl_opts){ .argv = TL_ARGV("pipeline", "echo", "hi", "|", "cat", "|",
+                                                     "cat"),
+                                     .perturb = "fork_fail=2", .deadline_ms = 3000 });
+    if (!r.forked && r.exited && r.status == 0 && tl_clean(&r)) {
+        tl_result_free(&r); /* it starts commands without fork() (posix_spawn): no failure */
+        return;
+    }
+    cr_assert(r.exited && r.status == 1, "when fork() fails (EAGAIN) for the second command, "
+              "pipeline must exit with status 1, but %s", tl_explain(&r));
+    cr_assert(strstr(r.err, "pipeline: fork: "), "when fork() fails stderr must have the "
+              "line \"pipeline: fork: REASON\", got \"%s\".\n  Reproduce: %s",
+              tl_shown_text(r.err, r.err_len, 200), r.cmd);
+    cr_assert(tl_clean(&r), "the command already started must be waited for: %s",
+              tl_explain(&r));
+    tl_result_free(&r);
+}
