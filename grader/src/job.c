@@ -271,6 +271,8 @@ static char **sandbox_argv(const struct job_runner *r, const struct job_spec *sp
     char *fixed[] = { (char *)r->sandbox, "--quiet", "--slot", strs[0], "--name", strs[1],
                       "--rw", (char *)spec->rw_dir, "--chdir", (char *)spec->cwd,
                       "--time", strs[2], "--cpu", strs[2], "--mem", "1G", "--pids", "256",
+                      /* td7's select test needs a descriptor >= FD_SETSIZE (1024) */
+                      "--nofile", "4096",
                       "--output", strs[3], "--tmp-size", "64M", "--log", (char *)spec->log,
                       "--verdict", (char *)verdict, NULL };
     for (char **f = fixed; *f; f++)
