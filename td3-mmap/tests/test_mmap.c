@@ -514,8 +514,8 @@ Test(counter, no_lost_updates)
  * as root the counter runs as uid 65534 (few processes: the first forks succeed); else in a
  * user namespace of its own (unshare --user), where only it and its children count (or,
  * without user namespaces, under the limit alone: then fork() may fail at once). With
- * -d 1000000 a child spends a second in its critical section: the children made are still
- * counting when fork() fails, and end soon only if the parent kills them. */
+ * -d 1000000 -n 10 a child spends 10 s counting: the children made are still counting
+ * when fork() fails, and end before the deadline only if the parent kills every one. */
 #define NPROC_LIMIT 5
 
 static tl_result run_counter_nproc(const char *const *args)
@@ -543,10 +543,22 @@ static tl_result run_counter_nproc(const char *const *args)
     return r;
 }
 
+/* A process of the counter's user that is not its child: "kill the children already made"
+ * must not reach it (kill(-1, ...), from a pid of -1 left by the failed fork(), would). */
+static tl_proc *start_bystander(void)
+{
+    const char *const *argv = geteuid() == 0
+        ? TL_ARGV("/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--",
+                  "/bin/sleep", "20")
+        : TL_ARGV("/bin/sleep", "20");
+    return tl_start(&(tl_opts){ .argv = argv, .deadline_ms = 3 * RUN_MS });
+}
+
 Test(counter, fork_fails)
 {
     make_dir("sub", 0777); /* where uid 65534 may create its file */
-    tl_result r = run_counter_nproc(TL_ARGV("mmap_counter", "sub/c.bin", "-p", "64", "-n", "1",
+    tl_proc *bystander = start_bystander();
+    tl_result r = run_counter_nproc(TL_ARGV("mmap_counter", "sub/c.bin", "-p", "64", "-n", "10",
                                             "-d", "1000000"));
     const char *situation = "fork() failing (RLIMIT_NPROC)";
     cr_assert(!r.timed_out, "%s: %s\n  After a failed fork(), kill the children already made "
@@ -565,6 +577,45 @@ Test(counter, fork_fails)
     cr_assert(!r.forked || r.child_deaths != 0, "%s: the children made before the failure "
               "ended on their own, none was killed: kill() each one already made, then reap "
               "it.\n  Reproduce: %s\n%s", situation, r.cmd, tl_timeline(&r));
+    bool alive = tl_alive(bystander);
+    tl_signal(bystander, SIGKILL);
+    tl_result b = tl_wait(bystander);
+    cr_assert(alive, "%s: another process of the same user, not a child of the counter, was "
+              "killed during its run (%s): kill only the pids fork() returned, never -1 (a "
+              "failed fork() returns -1, and kill(-1, SIG) signals every process you may "
+              "signal).\n  Reproduce: %s", situation, tl_ending(&b), r.cmd);
+    tl_result_free(&b);
+}
+
+/* A child that fails (README.md §5: status 1 on "a child that failed", stderr line "child
+ * PID ended badly"): the test kills the only child while it counts; the parent must not
+ * print the counter as if all went well. */
+Test(counter, child_killed)
+{
+    tl_proc *p = tl_start(&(tl_opts){ .argv = TL_ARGV("mmap_counter", "count.bin", "-p", "1", "-n",
+                                                      "10000", "-d", "1000"),
+                                      .deadline_ms = RUN_MS });
+    pid_t child = 0;
+    double t0 = tl_now_ms();
+    while (tl_alive(p) && tl_now_ms() - t0 < tl_deadline(2000) &&
+           tl_proc_children(tl_pid(p), &child, 1) < 1)
+        tl_sleep_ms(2);
+    if (child > 0) {
+        kill(child, SIGKILL);
+        tl_note_action(p, "pkill -KILL -P $!");
+    }
+    tl_result r = tl_wait(p);
+    cr_assert(child > 0, "mmap_counter -p 1 made no child within 2 s: %s", tl_explain(&r));
+    const char *situation = "its only child killed by SIGKILL while counting";
+    cr_assert(r.exited && r.status == 1, "%s: expected exit status 1 (a child that failed), but "
+              "%s", situation, tl_explain(&r));
+    cr_assert(strstr(r.err, "mmap_counter: child "), "%s: stderr must have the line "
+              "\"mmap_counter: child PID ended badly\", got \"%s\".\n  Reproduce: %s",
+              situation, tl_shown_text(r.err, r.err_len, 200), r.cmd);
+    cr_assert(r.out_len == 0, "%s: nothing may be printed on stdout (the counter is printed only "
+              "when every child exited with status 0), got \"%.80s\".\n  Reproduce: %s\n%s",
+              situation, r.out, r.cmd, tl_timeline(&r));
+    cr_assert(tl_clean(&r), "%s: %s", situation, tl_explain(&r));
 }
 
 Test(counter, cannot_create)
