@@ -21,6 +21,10 @@
  *     to FILE.
  *     TL_TIMELINE=0 records only those (the recorder as it was before timelines, for
  *     measuring the recorder's cost).
+ *     An event loop waits thousands of times: of select, pselect, poll, ppoll,
+ *     epoll_wait and epoll_pwait only the first call of each per process is recorded
+ *     (before it blocks), which is what a test needs to know which mechanism a server
+ *     uses; those lines, and setsockopt(SO_REUSEPORT), always go to FILE too.
  *
  *  2. Perturb (TL_PERTURB=SPEC, TL_SEED=N): add random delays at the points where
  *     IPC programs race, so that a timing bug fails every time instead of once in a
@@ -58,7 +62,10 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/ipc.h>
+#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/select.h>
 #include <sys/ptrace.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
@@ -77,6 +84,9 @@ static const char *point_names[P_COUNT] = { "fork_child", "fork_parent", "kill",
                                             "pause" };
 static long delay_min[P_COUNT], delay_max[P_COUNT];
 static long fork_fail_at, fork_calls;   /* fork_fail=N; this process's forks so far */
+/* The event-loop waits this process has already recorded (the first of each kind). */
+enum { W_SELECT, W_PSELECT, W_POLL, W_PPOLL, W_EPOLL_WAIT, W_EPOLL_PWAIT, W_COUNT };
+static int waits_noted[W_COUNT];
 static bool perturbing;
 static uint64_t rng;
 
@@ -129,6 +139,17 @@ static int (*real_shmctl)(int, int, struct shmid_ds *);
 static int (*real_semctl)(int, int, int, ...);
 static int (*real_msgctl)(int, int, struct msqid_ds *);
 static long (*real_ptrace)(enum __ptrace_request, pid_t, void *, void *);
+static int (*real_setsockopt)(int, int, int, const void *, socklen_t);
+static int (*real_select)(int, fd_set *, fd_set *, fd_set *, struct timeval *);
+static int (*real_pselect)(int, fd_set *, fd_set *, fd_set *, const struct timespec *,
+                           const sigset_t *);
+static int (*real_poll)(struct pollfd *, nfds_t, int);
+static int (*real_ppoll)(struct pollfd *, nfds_t, const struct timespec *, const sigset_t *);
+static int (*real___poll_chk)(struct pollfd *, nfds_t, int, size_t);
+static int (*real___ppoll_chk)(struct pollfd *, nfds_t, const struct timespec *,
+                               const sigset_t *, size_t);
+static int (*real_epoll_wait)(int, struct epoll_event *, int, int);
+static int (*real_epoll_pwait)(int, struct epoll_event *, int, int, const sigset_t *);
 /* This process traces another (a test's probe, a debugger): its waits return the
  * tracee's stops, not the program's story. */
 static bool tracer;
@@ -423,7 +444,8 @@ static void find_real(void)
     REAL(socket); REAL(socketpair); REAL(bind); REAL(listen); REAL(accept); REAL(accept4);
     REAL(connect); REAL(shutdown); REAL(mmap); REAL(munmap); REAL(shmget); REAL(semget);
     REAL(msgget); REAL(shmat); REAL(shmdt); REAL(shmctl); REAL(semctl); REAL(msgctl);
-    REAL(ptrace);
+    REAL(ptrace); REAL(setsockopt); REAL(select); REAL(pselect); REAL(poll); REAL(ppoll);
+    REAL(__poll_chk); REAL(__ppoll_chk); REAL(epoll_wait); REAL(epoll_pwait);
 }
 
 __attribute__((constructor)) static void init(void)
@@ -485,6 +507,7 @@ pid_t fork(void)
     int e = errno;
     if (pid == 0) {
         fork_calls = 0;
+        memset(waits_noted, 0, sizeof waits_noted); /* a new process: its own first waits */
         rng ^= (uint64_t)getpid() << 17;
         delay(P_FORK_CHILD);
         return 0;
@@ -1116,6 +1139,103 @@ int shutdown(int fd, int how)
     }
     errno = e;
     return rc;
+}
+
+/* "setsockopt FD TOKEN OPT VALUE RC ERRNO", for SO_REUSEPORT only (which sockets share
+ * a port: td7's reuseport model). */
+int setsockopt(int fd, int level, int opt, const void *val, socklen_t len)
+{
+    READY();
+    int rc = real_setsockopt(fd, level, opt, val, len), e = errno;
+    ev_line l;
+    if (level == SOL_SOCKET && opt == SO_REUSEPORT && ev_begin(&l, "setsockopt", true)) {
+        put_l(&l, fd);
+        put_fd(&l, fd);
+        put_l(&l, opt);
+        put_l(&l, val && len >= sizeof(int) ? *(const int *)val : 0);
+        put_rc(&l, rc, e);
+        ev_end(&l);
+    }
+    errno = e;
+    return rc;
+}
+
+/* ---------- event loops: the first wait of each kind in each process ---------- */
+
+static const char *const wait_names[W_COUNT] = { "select", "pselect", "poll", "ppoll",
+                                                 "epoll_wait", "epoll_pwait" };
+
+/* "KIND N" (N: nfds, or epoll's maxevents) before the first call of this kind in this
+ * process blocks: a test looks at a server while it waits. Later calls: nothing (a loop
+ * makes thousands). */
+static void note_wait(int kind, long n)
+{
+    ev_line l;
+    if (__atomic_exchange_n(&waits_noted[kind], 1, __ATOMIC_RELAXED))
+        return;
+    if (ev_begin(&l, wait_names[kind], true)) {
+        put_l(&l, n);
+        ev_end(&l);
+    }
+}
+
+int select(int n, fd_set *r, fd_set *w, fd_set *x, struct timeval *t)
+{
+    READY();
+    note_wait(W_SELECT, n);
+    return real_select(n, r, w, x, t);
+}
+
+int pselect(int n, fd_set *r, fd_set *w, fd_set *x, const struct timespec *t,
+            const sigset_t *mask)
+{
+    READY();
+    note_wait(W_PSELECT, n);
+    return real_pselect(n, r, w, x, t, mask);
+}
+
+int poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+    READY();
+    note_wait(W_POLL, (long)n);
+    return real_poll(fds, n, timeout);
+}
+
+int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *t, const sigset_t *mask)
+{
+    READY();
+    note_wait(W_PPOLL, (long)n);
+    return real_ppoll(fds, n, t, mask);
+}
+
+/* What poll() and ppoll() become when a program is built with _FORTIFY_SOURCE. */
+int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen)
+{
+    READY();
+    note_wait(W_POLL, (long)n);
+    return real___poll_chk(fds, n, timeout, fdslen);
+}
+
+int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *t, const sigset_t *mask,
+                size_t fdslen)
+{
+    READY();
+    note_wait(W_PPOLL, (long)n);
+    return real___ppoll_chk(fds, n, t, mask, fdslen);
+}
+
+int epoll_wait(int ep, struct epoll_event *ev, int max, int timeout)
+{
+    READY();
+    note_wait(W_EPOLL_WAIT, max);
+    return real_epoll_wait(ep, ev, max, timeout);
+}
+
+int epoll_pwait(int ep, struct epoll_event *ev, int max, int timeout, const sigset_t *mask)
+{
+    READY();
+    note_wait(W_EPOLL_PWAIT, max);
+    return real_epoll_pwait(ep, ev, max, timeout, mask);
 }
 
 /* ---------- mappings and System V objects ---------- */

@@ -272,6 +272,49 @@ int tl_trace_created(const char *path, const char **kinds, int *ids, int max)
     return n;
 }
 
+int tl_trace_callers(pid_t run, const char *kind, pid_t *who, int max)
+{
+    int i = run_of(run), n = 0;
+    event *ev;
+    int nev;
+    unsigned long dropped;
+    if (i < 0 || read_trace(runs[i].path, &ev, &nev, &dropped) == -1)
+        return -1;
+    for (int k = 0; k < nev; k++) {
+        if (strcmp(ev[k].kind, kind))
+            continue;
+        bool seen = false;
+        for (int j = 0; j < n && !seen; j++)
+            seen = who[j] == ev[k].pid;
+        if (!seen && n < max)
+            who[n++] = ev[k].pid;
+    }
+    free(ev);
+    return n;
+}
+
+int tl_trace_reuseport(pid_t run, unsigned long *inodes, pid_t *who, int max)
+{
+    int i = run_of(run), n = 0;
+    event *ev;
+    int nev;
+    unsigned long dropped;
+    if (i < 0 || read_trace(runs[i].path, &ev, &nev, &dropped) == -1)
+        return -1;
+    for (int k = 0; k < nev && n < max; k++) {
+        int fd, opt, value, rc;
+        unsigned long ino;
+        if (!strcmp(ev[k].kind, "setsockopt") &&
+            sscanf(ev[k].args, "%d s:%lu:%*c %d %d %d", &fd, &ino, &opt, &value, &rc) == 5 &&
+            value != 0 && rc == 0) {
+            inodes[n] = ino;
+            who[n++] = ev[k].pid;
+        }
+    }
+    free(ev);
+    return n;
+}
+
 /* ---------- words ---------- */
 
 static const char *sig_name(int sig)
@@ -863,6 +906,32 @@ static void on_memory_event(story *s, const event *e, int who)
         msc_box(o, who, "box", o->text, NULL);
 }
 
+/* The first event-loop wait of a process (the recorder notes no later ones). */
+static bool is_first_wait(const char *kind)
+{
+    static const char *const kinds[] = { "select", "pselect", "poll", "ppoll", "epoll_wait",
+                                         "epoll_pwait" };
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (!strcmp(kind, kinds[i]))
+            return true;
+    return false;
+}
+
+/* How a server waits and shares its port: in the whole timeline only (prio 0). */
+static void on_mechanism_event(story *s, const event *e, int who)
+{
+    if (!strcmp(e->kind, "setsockopt")) {
+        int fd, opt, value, rc, err;
+        char tok[48];
+        if (sscanf(e->args, "%d %47s %d %d %d %d", &fd, tok, &opt, &value, &rc, &err) == 6)
+            say(s, e->ms, who, 0, e->kind, "setsockopt(fd %d, SO_REUSEPORT, %d)%s%s", fd,
+                value, rc ? " failed: " : "", rc ? errno_name(err) : "");
+        return;
+    }
+    say(s, e->ms, who, 0, e->kind, "first %s() (%s %ld)", e->kind,
+        strncmp(e->kind, "epoll", 5) ? "descriptors" : "max events", atol(e->args));
+}
+
 /* What a process is blocked in, as far as its events tell. */
 static void note_blocking(proc *p, const event *e)
 {
@@ -910,6 +979,8 @@ static void on_event(story *s, const event *e)
         on_socket_event(s, e, who);
     else if (strstr("mmap munmap shm sem msg shmat shmdt rmid", e->kind))
         on_memory_event(s, e, who);
+    else if (!strcmp(e->kind, "setsockopt") || is_first_wait(e->kind))
+        on_mechanism_event(s, e, who);
     else
         on_signal_event(s, e, who);
 }

@@ -33,10 +33,15 @@
  *   mmap ADDR LEN PROT FLAGS FD PATH (shared or file mappings)   munmap ADDR LEN RC ERRNO
  *   shm ID  sem ID  msg ID     (System V objects created)
  *   shmat ID ADDR ERRNO        shmdt ADDR RC ERRNO    rmid shm|sem|msg ID RC ERRNO
+ *   setsockopt FD TOKEN OPT VALUE RC ERRNO   (SOL_SOCKET, SO_REUSEPORT only)
+ *   select N  pselect N  poll N  ppoll N  epoll_wait N  epoll_pwait N
+ *                              (the FIRST call of each in this process, before it
+ *                              blocks; N: nfds, or maxevents for epoll)
  *
  * Past 10,000 events the recorder keeps the last 5,000 to 10,000 in FILE.tail0 and
- * FILE.tail1 (which one is older: their sequence numbers say); fork, exec and the System
- * V creations always go to FILE. With TL_TIMELINE=0 it records only those.
+ * FILE.tail1 (which one is older: their sequence numbers say); fork, exec, the System
+ * V creations, setsockopt and the first waits always go to FILE. With TL_TIMELINE=0 it
+ * records only those.
  */
 #ifndef TL_TRACE_H
 #define TL_TRACE_H
@@ -81,6 +86,15 @@ int tl_trace_pids(const char *path, pid_t self, const char *self_name, pid_t *pi
 unsigned long tl_trace_deaths(const char *path);
 
 int tl_trace_created(const char *path, const char **kinds, int *ids, int max);
+
+/* Which mechanism a program uses, for a test that looks at a live server: the
+ * processes of the run started as pid (by tl_start in this test) that called kind
+ * ("select", "poll", "epoll_wait"... : the first-wait events above), at most max into
+ * who; returns how many, or -1 if the run has no trace. */
+int tl_trace_callers(pid_t run, const char *kind, pid_t *who, int max);
+/* The sockets of that run on which SO_REUSEPORT was set successfully: their inodes (at
+ * most max) and the process that set it; returns how many, or -1 without a trace. */
+int tl_trace_reuseport(pid_t run, unsigned long *inodes, pid_t *who, int max);
 
 /* Write the whole timeline of r (trace at path) to BASE.txt and its diagram to BASE.msc;
  * 0 or -1. */
