@@ -41,7 +41,9 @@
  *     One more item is not a delay: fork_fail=N makes the Nth fork() of each process
  *     fail with EAGAIN (a child counts its own forks from 0), as when the process
  *     limit is reached: the way to test a program's fork-failure path as root, whom
- *     RLIMIT_NPROC does not limit. Example: TL_PERTURB=fork_fail=3
+ *     RLIMIT_NPROC does not limit. Example: TL_PERTURB=fork_fail=3. Meanwhile the
+ *     process's kill(-1, SIG) fails with EPERM instead of signalling every process (a
+ *     program that kept the failed fork's -1 as a child's pid).
  *
  * Everything here that can run in a signal handler is async-signal-safe: raw
  * open()/write()/close(), clock_gettime(), nanosleep(), a lock-free PRNG, our own
@@ -660,7 +662,15 @@ int kill(pid_t pid, int sig)
     delay(P_KILL);
     ev_line l;
     bool on = ev_begin(&l, "kill", false);
-    int rc = real_kill(pid, sig), e = errno;
+    int rc, e;
+    if (pid == -1 && fork_fail_at > 0) {
+        /* Under fork_fail a program that does not check fork()'s -1 keeps it as a child's
+         * pid, and its kill(-1, sig) would signal every process the user may signal (as
+         * root: the whole machine; it happened). Refused, and recorded as refused. */
+        rc = -1, e = EPERM;
+    } else {
+        rc = real_kill(pid, sig), e = errno;
+    }
     if (on) {
         put_l(&l, pid);
         put_l(&l, sig);
