@@ -490,8 +490,9 @@ static void build_cmd(tl_proc *p, const tl_opts *o)
     } else if (strstr(c, HERE)) {
         make_run_dir(r, NULL);
     }
-    const char *base = strrchr(o->argv[0], '/');
-    snprintf(r->prog, sizeof r->prog, "%.15s", base ? base + 1 : o->argv[0]);
+    /* the program as shown: through a wrapper (the exit probe) it is the wrapped one */
+    const char *base = strrchr(argv[0], '/');
+    snprintf(r->prog, sizeof r->prog, "%.15s", base ? base + 1 : argv[0]);
     r->cmd_timeout_s = (p->deadline_ms + 999) / 1000;
     tl_repro_update(r);
 }

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #define PROBE_ENV "TL_EXIT_PROBE"
+#define PRELOAD_ENV "TL_PROBE_PRELOAD" /* the recorder, for the program the probe runs */
 #define WATCH_ENV "TL_EXIT_WATCH"
 
 /* ---------- the probe process ---------- */
@@ -188,6 +189,12 @@ __attribute__((constructor)) static void probe_main(int argc, char **argv)
     snprintf(watch_dir, sizeof watch_dir, "%s", getenv(WATCH_ENV) ? getenv(WATCH_ENV) : "/");
     unsetenv(PROBE_ENV);
     unsetenv(WATCH_ENV);
+    /* The recorder dropped itself from LD_PRELOAD when it loaded into this probe: give it
+     * back to the program, whose run the test's timeline tells. */
+    const char *lib = getenv(PRELOAD_ENV);
+    if (lib && *lib)
+        setenv("LD_PRELOAD", lib, 1);
+    unsetenv(PRELOAD_ENV);
     pid_t pid = fork();
     if (pid == 0)
         probe_child(argv + 1);
@@ -243,7 +250,7 @@ static void parse_report(const char *path, tl_held *h)
 
 tl_result tl_run_probed(const tl_opts *o, tl_held *held)
 {
-    static char report[600], watch[600], probe_env[700];
+    static char report[600], watch[600], probe_env[700], preload_env[700];
     const char *argv[64], *env[64];
     int n = 0, k = 0;
     snprintf(report, sizeof report, "%s/../probe-%u", tl_dir(), tl_random_seed());
@@ -256,6 +263,11 @@ tl_result tl_run_probed(const tl_opts *o, tl_held *held)
     argv[n] = NULL;
     env[k++] = probe_env;
     env[k++] = watch;
+    const char *so = getenv("TL_PRELOAD");
+    if (so && *so) {
+        snprintf(preload_env, sizeof preload_env, PRELOAD_ENV "=%s", so);
+        env[k++] = preload_env;
+    }
     for (int i = 0; o->env && o->env[i] && k < 63; i++)
         env[k++] = o->env[i];
     env[k] = NULL;

@@ -87,6 +87,8 @@ typedef struct {
 
 typedef struct {
     const tl_result *r;
+    pid_t root;                  /* the program's first process (r->pid but for a wrapper) */
+    pid_t wrapper;               /* the wrapper that started it (r->pid then), or 0 */
     event *ev;
     int nev;
     unsigned long dropped;
@@ -952,6 +954,8 @@ static void note_blocking(proc *p, const event *e)
 
 static void on_event(story *s, const event *e)
 {
+    if (e->pid == s->wrapper || (s->wrapper && e->pid == s->root && e->ms < 0))
+        return; /* the exit probe's own calls (its child's before the exec too) */
     int who = get_proc(s, e->pid);
     if (who < 0)
         return; /* too many processes: the rest are not followed */
@@ -959,7 +963,7 @@ static void on_event(story *s, const event *e)
     if (!strcmp(e->kind, "fork"))
         on_fork(s, e, who);
     else if (!strcmp(e->kind, "exec")) {
-        if (e->pid != s->r->pid) /* the program's own start is time 0 */
+        if (e->pid != s->root) /* the program's own start is time 0 */
             say(s, e->ms, who, 0, e->kind, "runs %s", e->args);
     } else if (!strcmp(e->kind, "execve"))
         on_execve(s, e, who);
@@ -1124,20 +1128,30 @@ static bool tell(story *s, const tl_result *r, const char *path)
         free(s->ev);
         return false;
     }
-    s->t0 = s->ev[0].ms;
-    for (int i = 0; i < s->nev; i++)
-        if (s->ev[i].pid == r->pid && !strcmp(s->ev[i].kind, "exec")) {
-            s->t0 = s->ev[i].ms;
-            break;
-        }
+    /* The story starts at the program: r->pid, or, when the test ran it through a wrapper
+     * that forks it (the exit probe), the first process that exec'd it; the wrapper's
+     * own events are not the student's. */
+    pid_t root = r->pid;
+    int root_exec = -1;
+    for (int i = 0; i < s->nev && root_exec < 0; i++)
+        if (!strcmp(s->ev[i].kind, "exec") && s->ev[i].pid == r->pid)
+            root_exec = i;
+    if (root_exec < 0 || strncmp(s->ev[root_exec].args, r->prog, 15))
+        for (int i = 0; i < s->nev; i++)
+            if (!strcmp(s->ev[i].kind, "exec") && !strncmp(s->ev[i].args, r->prog, 15)) {
+                root = s->ev[i].pid, root_exec = i;
+                break;
+            }
+    s->root = root, s->wrapper = root == r->pid ? 0 : r->pid;
+    s->t0 = root_exec >= 0 ? s->ev[root_exec].ms : s->ev[0].ms;
     for (int i = 0; i < s->nev; i++)
         s->ev[i].ms -= s->t0;
-    add_proc(s, r->pid, -1);
+    add_proc(s, root, -1);
     bool forked = false;
     for (int i = 0; i < s->nev && !forked; i++)
-        forked = !strcmp(s->ev[i].kind, "fork") && s->ev[i].pid == r->pid;
+        forked = !strcmp(s->ev[i].kind, "fork") && s->ev[i].pid == root;
     snprintf(s->procs[0].role, sizeof s->procs[0].role, "%.39s",
-             named(r->pid) ? named(r->pid) : forked ? "parent" : r->prog);
+             named(root) ? named(root) : forked ? "parent" : r->prog);
     for (int i = 0; i < s->nev; i++)
         on_event(s, &s->ev[i]);
     run_end(s);
@@ -1267,7 +1281,7 @@ static int write_txt(const story *s, const char *path)
     int w = role_width(s);
     char line[400];
     fprintf(f, "What the program did (pid %d, times in ms from its start; the pid of each "
-            "role is listed at the end)\n", (int)s->r->pid);
+            "role is listed at the end)\n", (int)s->root);
     for (int i = 0; i < s->nout; i++) {
         put_line(line, sizeof line, 0, s, &s->out[i], w);
         fputs(line, f);
