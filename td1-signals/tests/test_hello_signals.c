@@ -241,6 +241,23 @@ Test(run, children_reaped)
     cr_assert(u.r.exited && u.r.status == 0, "%s", tl_explain(&u.r));
 }
 
+/* fork() failing for the third child (TL_PERTURB=fork_fail=3). README: exit 1, the line
+ * "hello_signals: fork: REASON" on stderr, the children already created killed and
+ * reaped; and no tick, since the program stops there. */
+Test(run, fork_fails)
+{
+    struct run u = run_hello(5, 10, 2, tl_random_seed(), "fork_fail=3");
+    cr_assert(u.r.exited && u.r.status == 1, "when fork() fails (EAGAIN) for the third child, "
+              "hello_signals must exit with status 1, but %s", tl_explain(&u.r));
+    cr_assert(strstr(u.r.err, "hello_signals: fork: "), "when fork() fails stderr must have "
+              "the line \"hello_signals: fork: REASON\", got \"%s\".\n  Reproduce: %s",
+              tl_shown_text(u.r.err, u.r.err_len, 200), u.r.cmd);
+    cr_assert(u.nticks == 0, "after fork() failed the program must stop, but it printed %d "
+              "\"Tick\" lines.\n  Reproduce: %s", u.nticks, u.r.cmd);
+    cr_assert(tl_clean(&u.r), "the children already created must be killed and reaped: %s",
+              tl_explain(&u.r));
+}
+
 /* The formula of the choice is the student's (README.md §3: any uniform choice drawn
  * from rand()), so the test cannot predict the children; it compares two runs with the
  * same seed instead. The second one starts in a later second of the wall clock than the
