@@ -41,9 +41,10 @@
  *     One more item is not a delay: fork_fail=N makes the Nth fork() of each process
  *     fail with EAGAIN (a child counts its own forks from 0), as when the process
  *     limit is reached: the way to test a program's fork-failure path as root, whom
- *     RLIMIT_NPROC does not limit. Example: TL_PERTURB=fork_fail=3. Meanwhile the
- *     process's kill(-1, SIG) fails with EPERM instead of signalling every process (a
- *     program that kept the failed fork's -1 as a child's pid).
+ *     RLIMIT_NPROC does not limit. Example: TL_PERTURB=fork_fail=3. After any failed
+ *     fork() (this one or a real limit) the process's kill(-1, SIG) fails with EPERM
+ *     instead of signalling every process (a program that kept the failed fork's -1 as
+ *     a child's pid).
  *
  * Everything here that can run in a signal handler is async-signal-safe: raw
  * open()/write()/close(), clock_gettime(), nanosleep(), a lock-free PRNG, our own
@@ -86,6 +87,7 @@ static const char *point_names[P_COUNT] = { "fork_child", "fork_parent", "kill",
                                             "pause" };
 static long delay_min[P_COUNT], delay_max[P_COUNT];
 static long fork_fail_at, fork_calls;   /* fork_fail=N; this process's forks so far */
+static bool fork_failed;                /* a fork() of this process returned -1 */
 /* The event-loop waits this process has already recorded (the first of each kind). */
 enum { W_SELECT, W_PSELECT, W_POLL, W_PPOLL, W_EPOLL_WAIT, W_EPOLL_PWAIT, W_COUNT };
 static int waits_noted[W_COUNT];
@@ -503,10 +505,13 @@ pid_t fork(void)
             ev_end(&l);
         }
         errno = EAGAIN;
+        fork_failed = true;
         return -1;
     }
     pid_t pid = real_fork();
     int e = errno;
+    if (pid < 0)
+        fork_failed = true;
     if (pid == 0) {
         fork_calls = 0;
         memset(waits_noted, 0, sizeof waits_noted); /* a new process: its own first waits */
@@ -663,10 +668,11 @@ int kill(pid_t pid, int sig)
     ev_line l;
     bool on = ev_begin(&l, "kill", false);
     int rc, e;
-    if (pid == -1 && fork_fail_at > 0) {
-        /* Under fork_fail a program that does not check fork()'s -1 keeps it as a child's
-         * pid, and its kill(-1, sig) would signal every process the user may signal (as
-         * root: the whole machine; it happened). Refused, and recorded as refused. */
+    if (pid == -1 && fork_failed) {
+        /* After a failed fork() (fork_fail=N, or a real process limit) a program that does
+         * not check fork()'s -1 keeps it as a child's pid, and its kill(-1, sig) would
+         * signal every process the user may signal (as root: the whole machine; it
+         * happened). Refused, and recorded as refused. */
         rc = -1, e = EPERM;
     } else {
         rc = real_kill(pid, sig), e = errno;
