@@ -71,17 +71,22 @@ int tcp_connect(const char *host, const char *port, char *err, size_t errlen)
             e = errno;
             continue;
         }
-        while ((rc = connect(fd, a->ai_addr, a->ai_addrlen)) == -1 && errno == EINTR)
-            ;
+        /* Not retried on EINTR: the only signal the client catches is its -t alarm,
+         * which must end the attempt (errno stays EINTR for the caller to tell). */
+        rc = connect(fd, a->ai_addr, a->ai_addrlen);
         if (rc == -1) {
             e = errno;
             close(fd);
             fd = -1;
+            if (e == EINTR)
+                break;
         }
     }
     freeaddrinfo(res);
-    if (fd < 0)
+    if (fd < 0) {
         snprintf(err, errlen, "cannot connect to %s port %s: %s", host, port, strerror(e));
+        errno = e;
+    }
     return fd;
 }
 

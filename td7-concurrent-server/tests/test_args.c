@@ -39,6 +39,7 @@ Test(args, server_usage_errors)
         TL_ARGV("shake_server", "-w", "0"),      TL_ARGV("shake_server", "-w", "2x"),
         TL_ARGV("shake_server", "extra"),        TL_ARGV("shake_server", "-x"),
         TL_ARGV("shake_server", "-p"),           TL_ARGV("shake_server", "-b", "not-an-ip"),
+        TL_ARGV("shake_server", "-v", "extra"),  /* -v takes no argument */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         expect_error(bad[i], 2, "shake_server");
@@ -53,6 +54,12 @@ Test(args, client_usage_errors)
         TL_ARGV("shake_client", "127.0.0.1", "0"),
         TL_ARGV("shake_client", "127.0.0.1", "70000"),
         TL_ARGV("shake_client", "127.0.0.1", "80", "extra"),
+        TL_ARGV("shake_client", "-t", "0", "127.0.0.1", "80"),
+        TL_ARGV("shake_client", "-t", "-1", "127.0.0.1", "80"),
+        TL_ARGV("shake_client", "-t", "abc", "127.0.0.1", "80"),
+        TL_ARGV("shake_client", "-t", "3601", "127.0.0.1", "80"),
+        TL_ARGV("shake_client", "127.0.0.1", "80", "-t"),
+        TL_ARGV("shake_client", "-t"),
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         expect_error(bad[i], 2, "shake_client");

@@ -207,3 +207,78 @@ Test(client, connection_refused)
     close(fd);
     tl_result_free(&r);
 }
+
+/* Like with_peer, but the server socat starts runs SERVER_CMD (shell) for the connection. */
+static const char *with_server(const char *server_cmd, const char *cmd)
+{
+    static char buf[700], client[300];
+    const char *dir = getenv("TD_BIN_SHOW");
+    snprintf(client, sizeof client, "%s%s/shake_client", dir && *dir != '/' ? "./" : "",
+             dir && *dir ? dir : ".");
+    int n = snprintf(buf, sizeof buf, "(timeout 15 socat TCP-LISTEN:7777,reuseaddr "
+                     "SYSTEM:'%s' & sleep 0.5; ", server_cmd);
+    n += snprintf(buf + n, sizeof buf - (size_t)n, cmd, client);
+    snprintf(buf + n, sizeof buf - (size_t)n, ")");
+    return buf;
+}
+
+Test(client, timeout_silent_server)
+{
+    char port[16];
+    int lfd = test_listener(port, sizeof port);
+    tl_test_is_peer(); /* the silent server is the test */
+    tl_proc *p = tl_start(&(tl_opts){ .argv = TL_ARGV("shake_client", "-t", "1", "127.0.0.1",
+                                      port), .stdin_pipe = true, .deadline_ms = 5000 });
+    int fd = accept_client(lfd, p, 3000);
+    tl_result r = tl_wait(p); /* stdin stays open: the writer stays blocked on it */
+    close(fd), close(lfd);
+    const char *again = with_server("sleep 10", "sleep 10 | %s -t 1 127.0.0.1 7777; echo "
+                                    "\"exit $?\"; ps -o pid,stat,args --ppid $$");
+    cr_assert(!r.timed_out, "with -t 1 and a server that accepted and never wrote, the "
+              "client must give up after 1 s; it was still running after 5 s (is SIGALRM "
+              "caught without SA_RESTART, so that the blocked read fails with EINTR?).\n  %s"
+              "\n  Reproduce: %s", tl_explain(&r), again);
+    cr_assert(r.exited && r.status == 1 && !strcmp(r.err, "shake_client: Time out!\n") &&
+              r.out_len == 0, "a timeout: exactly \"shake_client: Time out!\" on stderr, "
+              "nothing on stdout, exit 1.\n  %s\n  Reproduce: %s", tl_explain(&r), again);
+    cr_assert(r.elapsed_ms >= 950 && r.elapsed_ms <= tl_deadline(3000), "-t 1: the client "
+              "must give up after 1 s of silence, not after %.0f ms.\n  %s", r.elapsed_ms,
+              tl_explain(&r));
+    cr_assert(tl_clean(&r), "after the timeout the writer (blocked reading stdin, which "
+              "no alarm interrupts: alarm is not inherited by fork) must be ended with "
+              "SIGTERM and reaped.\n  %s\n  Reproduce: %s", tl_explain(&r), again);
+    tl_result_free(&r);
+}
+
+Test(client, timeout_restarts_on_data)
+{
+    char port[16];
+    int lfd = test_listener(port, sizeof port);
+    tl_test_is_peer(); /* the slow server is the test */
+    tl_proc *p = tl_start(&(tl_opts){ .argv = TL_ARGV("shake_client", "-t", "1", "127.0.0.1",
+                                      port), .stdin_pipe = true, .deadline_ms = 10000 });
+    int fd = accept_client(lfd, p, 3000);
+    const char *line = "slow line", *reply = "enil wols\n"; /* 10 bytes, 400 ms apart */
+    write_stdin(p, "slow line\n");
+    char got[16];
+    size_t n = tl_recv_all(fd, got, 10, REPLY_MS, NULL);
+    cr_assert(n == 10 && !memcmp(got, "slow line\n", 10), "the line \"%s\" typed on stdin "
+              "never reached the server.\n  %s", line, tl_proc_cmd(p));
+    bool sent = true;
+    for (int i = 0; i < 10 && sent; i++) {
+        if (i > 0)
+            tl_sleep_ms(400);
+        sent = tl_write_within(fd, reply + i, 1, REPLY_MS);
+    }
+    close(fd), close(lfd);
+    tl_result r = tl_wait(p);
+    const char *again = with_server("read l; for c in e n i l \" \" w o l s; do printf "
+                                    "%s \"$c\"; sleep 0.4; done; echo",
+                                    "(echo slow line; sleep 6) | %s -t 1 127.0.0.1 7777");
+    cr_assert(sent && tl_exited_ok(&r) && !strcmp(r.out, reply) && r.err_len == 0, "-t 1 and "
+              "a server that sends its reply one byte every 400 ms: each byte restarts the "
+              "count (alarm(SECONDS) again after each read), so the client must print the "
+              "whole reply \"enil wols\" and exit 0 when the server closes; stdout was "
+              "\"%s\".\n  %s\n  Reproduce: %s", r.out, tl_explain(&r), again);
+    tl_result_free(&r);
+}

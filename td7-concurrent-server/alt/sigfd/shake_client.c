@@ -4,7 +4,7 @@
  * written with writev of a prefix-free buffer, the writer reaped with WNOHANG first and
  * signalled only if it still runs).
  *
- *   shake_client HOST PORT
+ *   shake_client [-t SECONDS] HOST PORT
  *
  * It forks: the child copies standard input to the server, the parent prints what the
  * server sends. Two processes, because each side may block: the child waits for the
@@ -20,12 +20,36 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define PROG "shake_client"
+
+/* Timeout (-t): the alarm is set again before each recv (not after it), and a flag says
+ * whether an EINTR came from it. */
+static volatile sig_atomic_t alarm_rang;
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    alarm_rang = 1;
+}
+
+/* SIGALRM caught, SA_RESTART off: connect and recv fail with EINTR when it rings. */
+static int start_timeout(unsigned seconds)
+{
+    struct sigaction sa = { .sa_handler = on_alarm, .sa_flags = 0 };
+    sigfillset(&sa.sa_mask);
+    if (sigaction(SIGALRM, &sa, NULL) == -1) {
+        fprintf(stderr, "%s: sigaction: %s\n", PROG, strerror(errno));
+        return -1;
+    }
+    alarm(seconds);
+    return 0;
+}
 
 /* The child: standard input to the server, 4 KiB at a time, sent with MSG_NOSIGNAL
  * (a server that has gone gives EPIPE, whatever SIGPIPE's disposition); at end of input
@@ -70,15 +94,22 @@ static void writer(int sock)
     _exit(0);
 }
 
-/* The parent: everything the server sends, to stdout as it comes, until it closes. */
-static int reader(int sock)
+/* The parent: everything the server sends, to stdout as it comes, until it closes (0),
+ * fails (-1) or stays silent for seconds (2; 0: no limit). */
+static int reader(int sock, unsigned seconds)
 {
     char buf[8192];
     for (;;) {
+        if (seconds > 0)
+            alarm(seconds);
         ssize_t n = recv(sock, buf, sizeof buf, 0);
-        if (n == 0)
+        if (n == 0) {
+            alarm(0);
             return 0;
+        }
         if (n < 0) {
+            if (errno == EINTR && alarm_rang)
+                return 2;
             if (errno == EINTR)
                 continue;
             fprintf(stderr, "%s: read from server: %s\n", PROG, strerror(errno));
@@ -110,7 +141,7 @@ static int end_writer(pid_t pid)
 }
 
 /* Fork the writer, read in the parent, then reap the writer. */
-static int talk(int sock)
+static int talk(int sock, unsigned seconds)
 {
     fflush(stdout);
     pid_t pid = fork();
@@ -121,7 +152,12 @@ static int talk(int sock)
     case 0:
         writer(sock);
     }
-    int rc = reader(sock);
+    int rc = reader(sock, seconds);
+    alarm(0);
+    if (rc == 2) {
+        fprintf(stderr, "%s: Time out!\n", PROG);
+        rc = -1;
+    }
     int status = end_writer(pid);
     if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
         rc = -1; /* the writer failed and said why */
@@ -129,22 +165,45 @@ static int talk(int sock)
 }
 
 /* (DO NOT CHANGE) */
+/* The value of -t: 1..3600 (seconds), or -1. */
+static int parse_seconds(const char *s)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    return errno != 0 || end == s || *end != '\0' || v < 1 || v > 3600 ? -1 : (int)v;
+}
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: %s [-t SECONDS] HOST PORT   (PORT: 1..65535, SECONDS: 1..3600)\n",
+            PROG);
+    return 2;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 3 || parse_port(argv[2]) <= 0) {
-        fprintf(stderr, "usage: %s HOST PORT   (PORT: 1..65535)\n", PROG);
-        return 2;
-    }
+    int opt, seconds = 0; /* 0: no timeout */
+    opterr = 0;           /* one usage line, not getopt's message as well */
+    while ((opt = getopt(argc, argv, "+t:")) != -1)
+        if (opt != 't' || (seconds = parse_seconds(optarg)) < 0)
+            return usage();
+    if (argc - optind != 2 || parse_port(argv[optind + 1]) <= 0)
+        return usage();
+    /* The count starts before connecting: a server that never accepts is silent too. */
+    if (seconds > 0 && start_timeout((unsigned)seconds) == -1)
+        return 1;
     char err[256];
-    int sock = tcp_connect(argv[1], argv[2], err, sizeof err);
+    int sock = tcp_connect(argv[optind], argv[optind + 1], err, sizeof err);
     if (sock < 0) {
-        fprintf(stderr, "%s: %s\n", PROG, err);
+        /* EINTR: the only signal caught here is the timeout's SIGALRM. */
+        fprintf(stderr, "%s: %s\n", PROG, errno == EINTR ? "Time out!" : err);
         return 1;
     }
     /* Writing to a server that has gone must give EPIPE, not kill the writer. */
     signal(SIGPIPE, SIG_IGN);
     set_nodelay(sock);
-    int rc = talk(sock);
+    int rc = talk(sock, (unsigned)seconds);
     close(sock);
     return rc == 0 ? 0 : 1;
 }
