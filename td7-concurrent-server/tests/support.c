@@ -112,10 +112,18 @@ void srv_fail(struct srv *s, int sig, const char *fmt, ...)
 void srv_peer(struct srv *s, const char *fmt, ...)
 {
     char shell[400];
+    int n = 0;
+    if (!s->peered)
+        n = snprintf(shell, sizeof shell, "until ss -ltn 'sport = :%d' | grep -q LISTEN; do "
+                     "sleep 0.05; done; ", s->port);
+    s->peered = true;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(shell, sizeof shell, fmt, ap);
+    vsnprintf(shell + n, sizeof shell - (size_t)n, fmt, ap);
     va_end(ap);
+    /* a longer one would be left out of the line */
+    cr_assert(strlen(shell) < sizeof ((tl_result *)0)->acts[0], "test setup: client part of "
+              "%zu characters: %s", strlen(shell), shell);
     tl_note_peer(s->p, shell);
 }
 

@@ -21,6 +21,7 @@ struct srv {
     pid_t pid;
     char model[16];
     char cmd[1024];             /* how to start it by hand (its Reproduce line) */
+    bool peered;                /* its Reproduce line has a client part (srv_peer) */
 };
 
 /* Start "shake_server -p 0 -m MODEL [extra...]" and read its ready line. On failure the
@@ -38,7 +39,8 @@ tl_result srv_stop(struct srv *s, int ms, double *took_ms);
 tl_result srv_wait(struct srv *s);
 /* The test, as the server's client, did what the shell command fmt (printf-style)
  * does: its Reproduce line runs it. Clients are socat commands on SRV_TCP (%d: the
- * port), their output on stderr (stdout is the server's). */
+ * port), their output on stderr (stdout is the server's). The first part waits until
+ * the server listens (a loaded machine may take longer than the line's first sleep). */
 void srv_peer(struct srv *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #define SRV_TCP "TCP:127.0.0.1:%d"
 /* Stop the server with sig (SIGTERM; SIGKILL to leave its zombies in view), then fail

@@ -495,7 +495,8 @@ static void t_fork_zombies(void)
                      "zombies: reap them in a SIGCHLD handler (waitpid(-1, NULL, WNOHANG) in a "
                      "loop until it returns 0 or -1).", 5);
     /* A burst: 30 children end at the same moment, their SIGCHLDs merge into a few. */
-    srv_peer(&s, "sleep 1 | { for i in $(seq 30); do socat - " SRV_TCP " >&2 & done; wait; }; "
+    srv_peer(&s, "for i in $(seq 30); do exec {c}<>/dev/tcp/127.0.0.1/%d; echo 'all at once' "
+             ">&$c; read -t 2 -r l <&$c; f=\"$f $c\"; done; for c in $f; do exec {c}<&-; done; "
              PS_KIDS, s.port);
     int fds[30];
     for (int i = 0; i < 30; i++) {
