@@ -136,6 +136,20 @@ static int spawn(struct server *sv, int conn)
     return -1;
 }
 
+/* -v: "shake_server: accepted HOST:PORT" on stderr for the client at peer (len bytes,
+ * as accept() filled them). Numeric only (a name would cost a DNS query in the accept
+ * loop); an IPv6 address in brackets, to keep its colons apart from the port's. */
+__attribute__((unused))
+static void log_accepted(const struct sockaddr_storage *peer, socklen_t len)
+{
+    (void)peer;
+    (void)len;
+    // TODO(student): getnameinfo((const struct sockaddr *)peer, len, host, NI_MAXHOST,
+    // port, NI_MAXSERV, NI_NUMERICHOST | NI_NUMERICSERV) (include <netdb.h>); on success
+    // one fprintf to stderr, "[HOST]" when peer->ss_family == AF_INET6; else report
+    // "shake_server: getnameinfo: " + gai_strerror(rc) (getnameinfo does not set errno).
+}
+
 /* SIGTERM to every child, then wait for all of them. */
 __attribute__((unused))
 static void stop_children(void)
@@ -147,10 +161,12 @@ static void stop_children(void)
 /* The accept loop: one child per connection, until SIGTERM. 0, or -1 on a fatal error. */
 int serve_fork(struct server *sv)
 {
-    // TODO(student): install_sigchld(); then while (!stop_requested): accept();
+    // TODO(student): install_sigchld(); then while (!stop_requested): accept() into a
+    // struct sockaddr_storage (its socklen_t set to sizeof before each call);
     // on failure leave if stop_requested, retry on EINTR and ECONNABORTED, report and
     // pause_ms(10) on EMFILE/ENFILE/ENOBUFS/ENOMEM, else report and fail; on success
-    // spawn(). At the end close the listener and stop_children().
+    // log_accepted() if sv->verbose (-v), then spawn(). At the end close the listener
+    // and stop_children().
     fprintf(stderr, "shake_server: -m fork is not implemented yet\n");
     close(sv->listener);
     return -1;

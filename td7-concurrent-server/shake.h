@@ -63,6 +63,7 @@ struct server {
     int listener;               /* listening socket (for reuseport: see the file) */
     int port;
     bool echo;                  /* -e */
+    bool verbose;               /* -v: the fork model logs each accepted client on stderr */
     int workers;                /* -w: pool threads or reuseport processes */
     const char *addr;           /* -b, NULL: every interface */
 };

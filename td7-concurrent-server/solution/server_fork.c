@@ -10,6 +10,7 @@
 #include "shake.h"
 
 #include <errno.h>
+#include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -143,6 +144,22 @@ static int spawn(struct server *sv, int conn)
     return pid > 0 ? 0 : -1;
 }
 
+/* -v: "shake_server: accepted HOST:PORT" on stderr for the client at peer (len bytes,
+ * as accept() filled them). Numeric only: a name would cost a DNS query in the accept
+ * loop. An IPv6 address goes in brackets, to keep its colons apart from the port's. */
+static void log_accepted(const struct sockaddr_storage *peer, socklen_t len)
+{
+    char host[NI_MAXHOST], port[NI_MAXSERV];
+    int rc = getnameinfo((const struct sockaddr *)peer, len, host, sizeof host, port,
+                         sizeof port, NI_NUMERICHOST | NI_NUMERICSERV);
+    if (rc != 0) /* getnameinfo does not set errno */
+        fprintf(stderr, "shake_server: getnameinfo: %s\n", gai_strerror(rc));
+    else if (peer->ss_family == AF_INET6)
+        fprintf(stderr, "shake_server: accepted [%s]:%s\n", host, port);
+    else
+        fprintf(stderr, "shake_server: accepted %s:%s\n", host, port);
+}
+
 /* SIGTERM to every child, then wait for all of them. */
 static void stop_children(void)
 {
@@ -168,7 +185,9 @@ int serve_fork(struct server *sv)
         return -1;
     }
     while (!stop_requested) {
-        int conn = accept(sv->listener, NULL, NULL);
+        struct sockaddr_storage peer; /* large enough for any family */
+        socklen_t len = sizeof peer;  /* in: the buffer's size; out: the address's */
+        int conn = accept(sv->listener, (struct sockaddr *)&peer, &len);
         if (conn < 0) {
             if (stop_requested)
                 break;
@@ -185,6 +204,8 @@ int serve_fork(struct server *sv)
             rc = -1;
             break;
         }
+        if (sv->verbose)
+            log_accepted(&peer, len);
         if (spawn(sv, conn) == -1)
             report("fork");
     }

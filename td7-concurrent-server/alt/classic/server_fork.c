@@ -10,7 +10,9 @@
  */
 #include "shake.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -149,6 +151,24 @@ static int spawn(struct server *sv, int conn)
     return pid > 0 ? 0 : -1;
 }
 
+/* -v: "shake_server: accepted HOST:PORT" on stderr for the client at peer (as accept()
+ * filled it), the other way: inet_ntop on the address of its family, ntohs on the port
+ * (network byte order on the wire and in the structure). An IPv6 address in brackets. */
+static void log_accepted(const struct sockaddr_storage *peer)
+{
+    char host[INET6_ADDRSTRLEN];
+    const struct sockaddr_in *in4 = (const struct sockaddr_in *)peer;
+    const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)peer;
+    bool v6 = peer->ss_family == AF_INET6;
+    const void *addr = v6 ? (const void *)&in6->sin6_addr : (const void *)&in4->sin_addr;
+    if (!inet_ntop(peer->ss_family, addr, host, sizeof host)) {
+        report("inet_ntop");
+        return;
+    }
+    fprintf(stderr, "shake_server: accepted %s%s%s:%u\n", v6 ? "[" : "", host, v6 ? "]" : "",
+            (unsigned)ntohs(v6 ? in6->sin6_port : in4->sin_port));
+}
+
 /* SIGTERM to every child, then sigsuspend() until the handler has reaped them all. */
 static void stop_children(void)
 {
@@ -175,7 +195,9 @@ int serve_fork(struct server *sv)
     for (;;) {
         if (stop_requested)
             break;
-        int conn = accept(sv->listener, NULL, NULL);
+        struct sockaddr_storage peer;
+        socklen_t len = sizeof peer; /* set again for each accept: it is in and out */
+        int conn = accept(sv->listener, (struct sockaddr *)&peer, &len);
         if (conn == -1) {
             if (stop_requested)
                 break;
@@ -197,6 +219,8 @@ int serve_fork(struct server *sv)
             }
             break;
         }
+        if (sv->verbose)
+            log_accepted(&peer);
         if (spawn(sv, conn) == -1)
             report("fork");
     }

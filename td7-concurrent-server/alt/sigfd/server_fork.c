@@ -11,6 +11,7 @@
 #include "shake.h"
 
 #include <errno.h>
+#include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -162,6 +163,20 @@ static int spawn(struct server *sv, int conn)
     return pid > 0 ? 0 : -1;
 }
 
+/* -v: "shake_server: accepted HOST:PORT" on stderr for the client at peer (len bytes,
+ * as accept() filled them); numeric, an IPv6 address in brackets. */
+static void log_accepted(const struct sockaddr_storage *peer, socklen_t len)
+{
+    char host[NI_MAXHOST], port[NI_MAXSERV];
+    int rc = getnameinfo((const struct sockaddr *)peer, len, host, sizeof host, port,
+                         sizeof port, NI_NUMERICHOST | NI_NUMERICSERV);
+    if (rc != 0) /* getnameinfo does not set errno */
+        fprintf(stderr, "shake_server: getnameinfo: %s\n", gai_strerror(rc));
+    else
+        fprintf(stderr, "shake_server: accepted %s%s%s:%s\n", peer->ss_family == AF_INET6 ?
+                "[" : "", host, peer->ss_family == AF_INET6 ? "]" : "", port);
+}
+
 /* SIGTERM to every child, then wait until none is left. */
 static void stop_children(void)
 {
@@ -182,7 +197,9 @@ static void stop_children(void)
 static int accept_batch(struct server *sv)
 {
     for (;;) {
-        int conn = accept(sv->listener, NULL, NULL);
+        struct sockaddr_storage peer;
+        socklen_t len = sizeof peer; /* set again for each accept: it is in and out */
+        int conn = accept(sv->listener, (struct sockaddr *)&peer, &len);
         if (conn < 0) {
             if (stop_requested || errno == EAGAIN || errno == EWOULDBLOCK)
                 return 0;
@@ -195,6 +212,8 @@ static int accept_batch(struct server *sv)
             }
             return -1;
         }
+        if (sv->verbose)
+            log_accepted(&peer, len);
         if (spawn(sv, conn) == -1)
             report("fork");
     }

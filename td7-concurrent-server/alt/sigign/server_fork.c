@@ -13,6 +13,7 @@
 #include "shake.h"
 
 #include <errno.h>
+#include <netdb.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -161,6 +162,20 @@ static int spawn(struct server *sv, int conn)
     return pid > 0 ? 0 : -1;
 }
 
+/* -v: "shake_server: accepted HOST:PORT" on stderr for the client at peer (len bytes,
+ * as accept() filled them); numeric, an IPv6 address in brackets. */
+static void log_accepted(const struct sockaddr_storage *peer, socklen_t len)
+{
+    char host[NI_MAXHOST], port[NI_MAXSERV];
+    int rc = getnameinfo((const struct sockaddr *)peer, len, host, sizeof host, port,
+                         sizeof port, NI_NUMERICHOST | NI_NUMERICSERV);
+    if (rc != 0) /* getnameinfo does not set errno */
+        fprintf(stderr, "shake_server: getnameinfo: %s\n", gai_strerror(rc));
+    else
+        fprintf(stderr, "shake_server: accepted %s%s%s:%s\n", peer->ss_family == AF_INET6 ?
+                "[" : "", host, peer->ss_family == AF_INET6 ? "]" : "", port);
+}
+
 /* SIGTERM to every child still ours, then wait: with SIGCHLD ignored, waitpid() returns
  * only once every child has ended, failing with ECHILD. */
 static void stop_children(void)
@@ -181,7 +196,9 @@ int serve_fork(struct server *sv)
         return -1;
     }
     while (!stop_requested) {
-        int conn = accept(sv->listener, NULL, NULL);
+        struct sockaddr_storage peer;
+        socklen_t len = sizeof peer; /* set again for each accept: it is in and out */
+        int conn = accept(sv->listener, (struct sockaddr *)&peer, &len);
         if (conn < 0) {
             if (stop_requested)
                 break;
@@ -196,6 +213,8 @@ int serve_fork(struct server *sv)
             rc = -1;
             break;
         }
+        if (sv->verbose)
+            log_accepted(&peer, len);
         if (spawn(sv, conn) == -1)
             report("fork");
     }
