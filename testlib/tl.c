@@ -1574,6 +1574,9 @@ const char *tl_explain(const tl_result *r)
     if (strstr(r->seed_note, "fork_fail="))
         n = appendf(buf, cap, n, "\n  (the library in that line makes fork() fail with EAGAIN, "
                     "as a process limit does)");
+    else if (strstr(r->seed_note, "shmget_fail=") || strstr(r->seed_note, "shmat_fail="))
+        n = appendf(buf, cap, n, "\n  (the library in that line makes shmget() or shmat() fail, "
+                    "as the system's limits do)");
     else if (r->seed_note[0])
         n = appendf(buf, cap, n, "\n  (the library and seed of that line add the delays that "
                     "exposed the race: after fork, around kill and in handlers)");

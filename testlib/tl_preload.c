@@ -37,6 +37,10 @@
  *        pause        before pause() blocks: a signal meant to wake it arrives first, so
  *                     "check a flag, then pause()" sleeps forever (the lost wake-up that
  *                     sigsuspend() exists to prevent)
+ *        sigsuspend   before sigsuspend() installs its mask: harmless when the signal
+ *                     it waits for is blocked until then (it stays pending), a lost
+ *                     wake-up when it is not (its handler runs after the flag was
+ *                     tested, and sigsuspend() sleeps forever)
  *     Example: TL_PERTURB=fork_child=20000,handler=0-500
  *     One more item is not a delay: fork_fail=N makes the Nth fork() of each process
  *     fail with EAGAIN (a child counts its own forks from 0), as when the process
@@ -45,6 +49,8 @@
  *     fork() (this one or a real limit) the process's kill(-1, SIG) fails with EPERM
  *     instead of signalling every process (a program that kept the failed fork's -1 as
  *     a child's pid).
+ *     shmget_fail=N and shmat_fail=N do the same for the Nth shmget() (ENOSPC: the
+ *     system's segment limit) and shmat() (ENOMEM) of each process.
  *
  * Everything here that can run in a signal handler is async-signal-safe: raw
  * open()/write()/close(), clock_gettime(), nanosleep(), a lock-free PRNG, our own
@@ -82,11 +88,12 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { P_FORK_CHILD, P_FORK_PARENT, P_KILL, P_HANDLER, P_PAUSE, P_COUNT };
+enum { P_FORK_CHILD, P_FORK_PARENT, P_KILL, P_HANDLER, P_PAUSE, P_SIGSUSPEND, P_COUNT };
 static const char *point_names[P_COUNT] = { "fork_child", "fork_parent", "kill", "handler",
-                                            "pause" };
+                                            "pause", "sigsuspend" };
 static long delay_min[P_COUNT], delay_max[P_COUNT];
 static long fork_fail_at, fork_calls;   /* fork_fail=N; this process's forks so far */
+static long shmget_fail_at, shmget_calls, shmat_fail_at, shmat_calls; /* the same for them */
 static bool fork_failed;                /* a fork() of this process returned -1 */
 /* The event-loop waits this process has already recorded (the first of each kind). */
 enum { W_SELECT, W_PSELECT, W_POLL, W_PPOLL, W_EPOLL_WAIT, W_EPOLL_PWAIT, W_COUNT };
@@ -423,6 +430,10 @@ static void parse_spec(const char *spec)
         *eq = '\0';
         if (!strcmp(tok, "fork_fail"))
             fork_fail_at = atol(eq + 1);
+        if (!strcmp(tok, "shmget_fail"))
+            shmget_fail_at = atol(eq + 1);
+        if (!strcmp(tok, "shmat_fail"))
+            shmat_fail_at = atol(eq + 1);
         for (int i = 0; i < P_COUNT; i++) {
             if (strcmp(tok, point_names[i]))
                 continue;
@@ -513,7 +524,7 @@ pid_t fork(void)
     if (pid < 0)
         fork_failed = true;
     if (pid == 0) {
-        fork_calls = 0;
+        fork_calls = shmget_calls = shmat_calls = 0;
         memset(waits_noted, 0, sizeof waits_noted); /* a new process: its own first waits */
         rng ^= (uint64_t)getpid() << 17;
         delay(P_FORK_CHILD);
@@ -709,6 +720,7 @@ int sigsuspend(const sigset_t *mask)
         put_set(&l, mask);
         ev_end(&l);
     }
+    delay(P_SIGSUSPEND);
     int rc = real_sigsuspend(mask), e = errno;
     if (ev_begin(&l, "sigsuspend-end", false))
         ev_end(&l);
@@ -1313,6 +1325,10 @@ static void note_created(const char *kind, int id, key_t key, int flags)
 int shmget(key_t key, size_t size, int flags)
 {
     READY();
+    if (shmget_fail_at > 0 && ++shmget_calls == shmget_fail_at) { /* shmget_fail=N */
+        errno = ENOSPC;
+        return -1;
+    }
     int id = real_shmget(key, size, flags), e = errno;
     note_created("shm", id, key, flags);
     errno = e;
@@ -1340,8 +1356,9 @@ int msgget(key_t key, int flags)
 void *shmat(int id, const void *addr, int flags)
 {
     READY();
-    void *p = real_shmat(id, addr, flags);
-    int e = errno;
+    bool fail = shmat_fail_at > 0 && ++shmat_calls == shmat_fail_at; /* shmat_fail=N */
+    void *p = fail ? (void *)-1 : real_shmat(id, addr, flags);
+    int e = fail ? ENOMEM : errno;
     ev_line l;
     if (ev_begin(&l, "shmat", false)) {
         put_l(&l, id);
