@@ -210,16 +210,57 @@ Test(race, early_signal)
 }
 
 /* A delay before pause(): a process that checks a flag and then calls pause() misses a
- * signal that arrives in between, and sleeps forever. sigsuspend() cannot miss it. */
+ * signal that arrives in between, and sleeps forever. sigsuspend() cannot miss it, provided
+ * the signal stays blocked until sigsuspend() unblocks it: a delay before sigsuspend()
+ * catches a program that tests its flag with the signal unblocked (it is handled in
+ * between, and sigsuspend() then waits for one that already came). */
 Test(race, lost_wakeup)
 {
     for (int rep = 0; rep < 2; rep++) {
-        struct run *u = run_shm(200, 0, tl_random_seed(), "pause=200-600,kill=0-100");
+        struct run *u = run_shm(200, 0, tl_random_seed(),
+                                "pause=200-600,sigsuspend=0-400,kill=0-100");
         cr_assert(!u->r.timed_out, "%s\n  A signal that arrives between the check of a flag and "
-                  "pause() is lost: block the signal, check, and wait with sigsuspend().",
+                  "pause() or sigsuspend() is lost: keep SIGUSR1/SIGUSR2 blocked (from before "
+                  "fork()) while you check, and wait with sigsuspend(), which unblocks them.",
                   tl_explain(&u->r));
         assert_same_sequence(u, 200);
         cr_assert(tl_exited_ok(&u->r), "%s", tl_explain(&u->r));
+    }
+}
+
+/* The lost wake-up of SIGCHLD: the parent tests child_gone, the child dies, its SIGCHLD is
+ * handled at once if not blocked, and sigsuspend() then waits for an acknowledgement that
+ * never comes. Every sigsuspend() is delayed 100-110 ms; the child is killed 50 ms after
+ * its first "read" line. By then the parent has had that acknowledgement (at most about
+ * 10 ms after the line, the two delays start together) and is in the delay of the next
+ * value, which the child, still in its own delay, will never acknowledge. */
+Test(race, child_death_wakeup)
+{
+    for (int rep = 0; rep < 3; rep++) {
+        tl_proc *p = tl_start(&(tl_opts){ .argv = TL_ARGV("shm_signal", "-n", "1000000", "-i",
+                                                          "0"),
+                                          .perturb = "sigsuspend=100000-110000",
+                                          .deadline_ms = 5000 });
+        cr_assert(tl_wait_output(p, " read ", 3000), "no \"Child N read V\" line within 3 s."
+                  "\n  Reproduce: %s", tl_proc_cmd(p));
+        char *out = tl_peek_output(p), *line = strstr(out, "Child ");
+        int child = 0;
+        cr_assert(line && sscanf(line, "Child %d", &child) == 1 && child > 0 &&
+                  child != tl_pid(p), "cannot read the child's PID from \"%.60s\"",
+                  line ? line : out);
+        free(out);
+        tl_sleep_ms(50);
+        kill(child, SIGKILL);
+        tl_note_action(p, "sleep 0.05; pkill -KILL -P $!");
+        tl_result r = tl_wait(p);
+        cr_assert(!r.timed_out, "%s\n  The child died between the parent's test of its flags "
+                  "and sigsuspend(): keep SIGCHLD blocked (with SIGUSR1/SIGUSR2) while you "
+                  "check, and let sigsuspend() unblock it.", tl_explain(&r));
+        cr_assert(r.exited && r.status == 1 && strstr(r.err, "shm_signal: the child ended "
+                  "unexpectedly"), "when the child dies, the parent must exit with status 1 "
+                  "and \"shm_signal: the child ended unexpectedly\"; %s", tl_explain(&r));
+        cr_assert(tl_clean(&r), "%s", tl_explain(&r));
+        tl_result_free(&r);
     }
 }
 
@@ -299,4 +340,29 @@ Test(robust, child_killed)
     cr_assert(strstr(r.err, "shm_signal: the child ended unexpectedly"), "expected \"shm_signal: "
               "the child ended unexpectedly\" on stderr, got \"%s\"", r.err);
     cr_assert(tl_clean(&r), "%s", tl_explain(&r));
+}
+
+/* The segment cannot be created (shmget: ENOSPC, the system's limit) or attached (shmat:
+ * ENOMEM), injected by the test library: exit 1 with "shm_signal: CALL: REASON", and a
+ * segment created before shmat() failed is removed. */
+Test(robust, segment_failures)
+{
+    const char *calls[] = { "shmget", "shmat" };
+    for (size_t k = 0; k < sizeof calls / sizeof *calls; k++) {
+        char perturb[32], prefix[32];
+        snprintf(perturb, sizeof perturb, "%s_fail=1", calls[k]);
+        snprintf(prefix, sizeof prefix, "shm_signal: %s: ", calls[k]);
+        tl_result r = tl_run(&(tl_opts){ .argv = TL_ARGV("shm_signal", "-n", "3", "-i", "0"),
+                                         .perturb = perturb, .deadline_ms = 3000 });
+        cr_assert(r.exited && r.status == 1, "when %s() fails, shm_signal must exit with "
+                  "status 1; %s", calls[k], tl_explain(&r));
+        cr_assert(tl_one_line(r.err) && !strncmp(r.err, prefix, strlen(prefix)) &&
+                  strlen(r.err) > strlen(prefix) + 1, "when %s() fails stderr must be the one "
+                  "line \"%sREASON\" (perror), got \"%s\".\n  Reproduce: %s", calls[k], prefix,
+                  tl_shown_text(r.err, r.err_len, 200), r.cmd);
+        cr_assert(r.out_len == 0, "when %s() fails nothing can be written: stdout must be "
+                  "empty; %s", calls[k], tl_explain(&r));
+        cr_assert(tl_clean(&r), "when %s() fails: %s", calls[k], tl_explain(&r));
+        tl_result_free(&r);
+    }
 }
