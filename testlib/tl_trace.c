@@ -97,6 +97,10 @@ typedef struct {
     int nprocs;
     object objs[MAX_OBJS];
     int nobjs, npipes, nsockets;
+    unsigned long listening[8];  /* the sockets listen() succeeded on, */
+    pid_t listener_of[8];        /* and by which process */
+    int nlistening;
+    bool told_listener, told_connection; /* the socket notes below: once a run */
     out_line *out;
     int nout, capout;
 } story;
@@ -769,6 +773,37 @@ static void on_wait(story *s, const event *e, int who)
     }
 }
 
+static bool is_listener(const story *s, unsigned long ino, pid_t *owner);
+
+/* The server closed its listening socket (ino): the children that inherited it at fork()
+ * and never closed it keep it open, and the port with it. Said once a run. */
+static void listener_still_held(story *s, double ms, int who, unsigned long ino)
+{
+    pid_t owner = 0;
+    if (s->told_listener || !is_listener(s, ino, &owner) || owner != s->procs[who].pid)
+        return;
+    char holders[160] = "";
+    size_t n = 0;
+    int nh = 0;
+    for (int i = 0; i < s->nprocs; i++) {
+        if (i == who || s->procs[i].dead || s->procs[i].ended)
+            continue;
+        for (int k = 0; k < s->procs[i].nfd; k++)
+            if (s->procs[i].fd[k].kind == 's' && s->procs[i].fd[k].ino == ino) {
+                if (nh++ < 3 && n < sizeof holders)
+                    n += (size_t)snprintf(holders + n, sizeof holders - n, "%s%s",
+                                          n ? ", " : "", s->procs[i].role);
+                break;
+            }
+    }
+    if (!nh)
+        return;
+    s->told_listener = true;
+    say(s, ms, who, 2, "held", "closed the listening %s, but %s%s still hold%s it (inherited "
+        "at fork(), never closed): the port stays open", object_name(s, 's', ino, NULL),
+        holders, nh > 3 ? " and others" : "", nh == 1 ? "s" : "");
+}
+
 static void on_fd_event(story *s, const event *e, int who)
 {
     proc *p = &s->procs[who];
@@ -789,6 +824,8 @@ static void on_fd_event(story *s, const event *e, int who)
                 rc ? " failed: " : "", rc ? errno_name(err) : "");
         if (rc == 0)
             fd_drop(p, a);
+        if (rc == 0 && kind == 's')
+            listener_still_held(s, e->ms, who, ino);
     } else if ((!strcmp(e->kind, "dup2") || !strcmp(e->kind, "dup")) &&
                sscanf(e->args, "%d %d %47s %47s %d %d", &a, &b, t1, t2, &rc, &err) == 6) {
         int to = b >= 0 ? b : rc;
@@ -850,6 +887,11 @@ static void on_socket_event(story *s, const event *e, int who)
         o = say(s, e->ms, who, 1, e->kind, "bind(fd %d, %s)%s%s", a, e->args + off,
                 rc ? " failed: " : "", rc ? errno_name(err) : "");
     } else if (!strcmp(e->kind, "listen") && sscanf(e->args, "%d %d %d", &a, &rc, &err) == 3) {
+        for (int i = 0; i < p->nfd && !rc; i++)
+            if (p->fd[i].fd == a && p->fd[i].kind == 's' && s->nlistening < 8) {
+                s->listener_of[s->nlistening] = p->pid;
+                s->listening[s->nlistening++] = p->fd[i].ino;
+            }
         o = say(s, e->ms, who, 1, e->kind, "listen(fd %d)%s%s", a, rc ? " failed: " : "",
                 rc ? errno_name(err) : "");
     } else if (!strcmp(e->kind, "accept") &&
@@ -873,6 +915,52 @@ static void on_socket_event(story *s, const event *e, int who)
     }
     if (o)
         msc_box(o, who, "box", o->text, NULL);
+}
+
+/* Whether ino is a listening socket; *owner: the process that called listen(). */
+static bool is_listener(const story *s, unsigned long ino, pid_t *owner)
+{
+    for (int i = 0; i < s->nlistening; i++)
+        if (s->listening[i] == ino) {
+            if (owner)
+                *owner = s->listener_of[i];
+            return true;
+        }
+    return false;
+}
+
+/* A forked child of a server exits: the sockets it still held that it should have
+ * closed long before (the listener, inherited at fork), and the connection it served
+ * that its parent still holds (the client waits for an end of file the parent's copy
+ * prevents). Said once a run each: a fork server repeats it for every client. */
+static void socket_notes_at_exit(story *s, const event *e, int who)
+{
+    const proc *c = &s->procs[who];
+    int parent = c->ppid > 0 ? find_proc(s, c->ppid) : -1;
+    if (who == 0 || parent < 0)
+        return;
+    for (int k = 0; k < c->nfd; k++) {
+        const held_fd *f = &c->fd[k];
+        if (f->kind != 's')
+            continue;
+        pid_t owner = 0;
+        bool listener = is_listener(s, f->ino, &owner);
+        if (listener && owner != c->pid && !s->told_listener) { /* inherited, not its own */
+            s->told_listener = true;
+            say(s, e->ms, who, 2, "held", "exits still holding the listening %s (fd %d), "
+                "inherited at fork(): while a child holds it the port stays open",
+                object_name(s, 's', f->ino, NULL), f->fd);
+            continue;
+        }
+        const proc *pp = &s->procs[parent];
+        for (int j = 0; j < pp->nfd && !s->told_connection && !listener; j++)
+            if (pp->fd[j].kind == 's' && pp->fd[j].ino == f->ino) {
+                s->told_connection = true;
+                say(s, e->ms, parent, 2, "held", "still holds %s (fd %d), the connection "
+                    "%s served and ended: its client sees no end of file while this copy is "
+                    "open", object_name(s, 's', f->ino, NULL), pp->fd[j].fd, c->role);
+            }
+    }
 }
 
 static void on_memory_event(story *s, const event *e, int who)
@@ -973,6 +1061,7 @@ static void on_event(story *s, const event *e)
     } else if (!strcmp(e->kind, "exit")) {
         out_line *o = say(s, e->ms, who, 1, e->kind, "exit(%d)", atoi(e->args));
         msc_box(o, who, "box", o->text, NULL);
+        socket_notes_at_exit(s, e, who);
     } else if (!strcmp(e->kind, "kill"))
         on_kill(s, e, who);
     else if (!strcmp(e->kind, "wait") || !strcmp(e->kind, "waited"))
@@ -1003,6 +1092,18 @@ static bool was_alive_at_end(story *s, int i, bool tree_killed)
 /* Who held which pipe end when the run ended while processes were still blocked. */
 static void held_at_end(story *s, double ms, bool tree_killed)
 {
+    for (int i = 0; i < s->nprocs && !s->told_listener; i++) /* a listener inherited */
+        for (int k = 0; was_alive_at_end(s, i, tree_killed) && k < s->procs[i].nfd; k++) {
+            const held_fd *f = &s->procs[i].fd[k];
+            pid_t owner = 0;
+            if (f->kind == 's' && is_listener(s, f->ino, &owner) && owner != s->procs[i].pid &&
+                !s->told_listener) {
+                s->told_listener = true;
+                say(s, ms, i, 2, "held", "still holds the listening %s (fd %d), inherited at "
+                    "fork(): while a child holds it the port stays open",
+                    object_name(s, 's', f->ino, NULL), f->fd);
+            }
+        }
     for (int i = 0; i < s->nprocs; i++)
         if (s->procs[i].blocked[0] && was_alive_at_end(s, i, tree_killed)) {
             out_line *o = say(s, ms, i, 2, "blocked", "still waiting in %s when killed",
