@@ -665,6 +665,62 @@ Test(depart, gone_before_reply)
     free_server_out(&o);
 }
 
+/* -c 3: raw clients A and B send their values, then A (the first of the round, not the
+ * last) leaves: B must keep its place and its value, and two real clients C and D
+ * complete the round with it. Each waits until the server accepted the one before (or
+ * 2 s), so the round line lists B, C, D; it is compared as a set all the same. */
+Test(depart, first_of_three_leaves)
+{
+    server s = start_server(3);
+    pid_t pid = tl_pid(s.p);
+    long long v[4]; /* A, B, C, D */
+    char note[64], value[32], buf[64];
+    random_values(v, 4, note, sizeof note);
+    int base = tl_fd_count(pid), fd[2];
+    for (int i = 0; i < 2; i++) {
+        fd[i] = raw_connect();
+        snprintf(value, sizeof value, "%lld", v[i]);
+        cr_assert(fd[i] >= 0 && raw_send(fd[i], value, strlen(value)), "cannot connect/send."
+                  "\n  (server: %s)", s.cmd);
+        tl_wait_fd_count(pid, base + i + 1, INT_MAX, 2000);
+    }
+    close(fd[0]);
+    tl_wait_fd_count(pid, base, base + 1, 2000); /* A dropped (if not, still valid) */
+    tl_proc *c = start_client(v[2], 5000);
+    tl_wait_fd_count(pid, base + 2, INT_MAX, 2000);
+    tl_proc *d = start_client(v[3], 5000);
+    long long want = v[1] + v[2] + v[3], got;
+    char why[256];
+    snprintf(why, sizeof why, "round 1 of -c 3: client A sent %lld and left (the first of the "
+             "round), B sent %lld and stays, then C and D came; %s", v[0], v[1], note);
+    tl_result r[2] = { tl_wait(c), tl_wait(d) };
+    for (int i = 0; i < 2; i++) {
+        cr_assert(tl_exited_ok(&r[i]) && client_sum(&r[i], &got) && got == want, "%s: a client "
+                  "must print \"sum = %lld\" (B + C + D): %s\n  (server: %s)", why, want,
+                  tl_explain(&r[i]), s.cmd);
+        tl_result_free(&r[i]);
+    }
+    ssize_t n = tl_recv_within(fd[1], buf, sizeof buf - 1, 2000);
+    buf[n > 0 ? n : 0] = '\0';
+    char expect[64];
+    snprintf(expect, sizeof expect, "sum %lld", want);
+    cr_assert(!strcmp(buf, expect), "%s: client B must receive \"%s\", got %s\"%s\".\n"
+              "  (server: %s)", why, expect, n == -2 ? "nothing within 2 s " : "", buf, s.cmd);
+    close(fd[1]);
+    server_out o = check_stop(&s, SIGTERM);
+    bool same = o.nrounds == 1 && o.rounds[0].nv == 3 && o.rounds[0].sum == want;
+    for (int i = 1; same && i < 4; i++) {
+        bool found = false;
+        for (int k = 0; k < 3; k++)
+            found = found || o.rounds[0].v[k] == v[i];
+        same = found;
+    }
+    cr_assert(same, "%s: expected one round line \"round 1: %lld + %lld + %lld = %lld\" "
+              "(%d round(s) printed).\n  (server: %s)", why, v[1], v[2], v[3], want, o.nrounds,
+              s.cmd);
+    free_server_out(&o);
+}
+
 /* SIGTERM while a client waits: the server still stops at once and cleans up; the
  * waiting client is told (exit 1), not left hanging. */
 Test(depart, sigterm_mid_round)
@@ -761,6 +817,77 @@ Test(stop, bind_errors)
     r = tl_run(&(tl_opts){ .argv = TL_ARGV("sum_server", "-p", "no/such/dir/s.sock"),
                            .deadline_ms = 2000 });
     check_error_run(&r, "sum_server", 1);
+    tl_result_free(&r);
+}
+
+/* A server started with its standard input closed: socket() then returns descriptor 0,
+ * a valid one (only -1 is an error). Run through sh to close it ("<&-"), as the
+ * Reproduce line shows. */
+Test(stop, stdin_closed)
+{
+    const char *script = "exec \"$0\" \"$@\" <&-";
+    const char *argv[] = { "/bin/sh", "-c", script, tl_bin("sum_server"), "-p", SOCK_NAME,
+                           "-c", "2", NULL };
+    const char *show[] = { "/bin/sh", "-c", script, tl_shown_bin("sum_server"), "-p",
+                           SOCK_NAME, "-c", "2", NULL };
+    server s = { 0 };
+    snprintf(s.cmd, sizeof s.cmd, "/bin/sh -c '%s' %s -p %s -c 2", script,
+             tl_shown_bin("sum_server"), SOCK_NAME);
+    s.p = tl_start(&(tl_opts){ .argv = argv, .show_argv = show, .deadline_ms = 25000 });
+    tl_trace_name(tl_pid(s.p), "server");
+    if (!tl_wait_output(s.p, "listening on ", 3000)) {
+        bool late;
+        tl_result r = stop_server(&s, SIGKILL, &late);
+        cr_assert_fail("a server started with its standard input closed (socket() may then "
+                       "return descriptor 0, a valid one: only -1 is an error) never became "
+                       "ready: %s", tl_explain(&r));
+    }
+    long long v[2];
+    char note[64];
+    random_values(v, 2, note, sizeof note);
+    check_round(&s, v, 2, "the server was started with its standard input closed (<&-)");
+    server_out o = check_stop(&s, SIGTERM);
+    cr_assert(o.nrounds == 1, "a server started with its standard input closed must serve "
+              "round 1.\n  (server: %s)", s.cmd);
+    free_server_out(&o);
+}
+
+/* A stale socket file the server may not remove (its directory is not writable for it):
+ * one error line, exit 1, and the file is still there. As root, permission bits do not
+ * apply: the server then runs as an unprivileged user (the directory is root's, 0755;
+ * the socket file 0777 so that its probe connect() gets ECONNREFUSED, not EACCES). */
+Test(stop, stale_socket_not_removable)
+{
+    server s = start_server(2); /* a server that cannot start at all fails here */
+    server_out o = check_stop(&s, SIGTERM);
+    free_server_out(&o);
+    cr_assert(mkdir(tl_path("ro"), 0755) == 0, "test setup: mkdir");
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", tl_path("ro/" SOCK_NAME));
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    cr_assert(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0,
+              "test setup: cannot make a stale socket");
+    close(fd);
+    cr_assert(chmod(sa.sun_path, 0777) == 0 &&
+              chmod(tl_path("ro"), geteuid() == 0 ? 0755 : 0555) == 0, "test setup: chmod");
+    const char *how;
+    tl_result r;
+    bool ran = tl_run_unprivileged(&(tl_opts){ .argv = TL_ARGV("sum_server", "-p",
+                                                               "ro/" SOCK_NAME),
+                                               .deadline_ms = 2000 }, &r, &how);
+    chmod(tl_path("ro"), 0755); /* the teardown removes the directory */
+    cr_assert(ran, "test setup: the tests run as root and cannot run a program as an "
+              "unprivileged user: /usr/bin/setpriv (util-linux) is needed");
+    struct stat st;
+    bool kept = lstat(sa.sun_path, &st) == 0 && S_ISSOCK(st.st_mode);
+    cr_assert(r.exited && r.status == 1 && tl_one_line(r.err) &&
+              !strncmp(r.err, "sum_server: ", 12), "a stale socket file the server may not "
+              "remove (its directory ro/ is not writable, run %s): expected exit 1 and exactly "
+              "one stderr line \"sum_server: ...\", got stderr \"%s\": %s", how, r.err,
+              tl_explain(&r));
+    cr_assert(r.out_len == 0 && kept, "the server could not start: %s.\n  Reproduce: %s",
+              kept ? "nothing may be printed on stdout" : "the stale socket file must stay",
+              r.cmd);
     tl_result_free(&r);
 }
 
