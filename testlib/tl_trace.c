@@ -775,8 +775,9 @@ static void on_wait(story *s, const event *e, int who)
 
 static bool is_listener(const story *s, unsigned long ino, pid_t *owner);
 
-/* The server closed its listening socket (ino): the children that inherited it at fork()
- * and never closed it keep it open, and the port with it. Said once a run. */
+/* The server closed its listening socket (ino): the children serving a connection that
+ * inherited it at fork() and never closed it keep it open, and the port with it (a
+ * reuseport worker given its own listener is not one). Said once a run. */
 static void listener_still_held(story *s, double ms, int who, unsigned long ino)
 {
     pid_t owner = 0;
@@ -788,13 +789,16 @@ static void listener_still_held(story *s, double ms, int who, unsigned long ino)
     for (int i = 0; i < s->nprocs; i++) {
         if (i == who || s->procs[i].dead || s->procs[i].ended)
             continue;
-        for (int k = 0; k < s->procs[i].nfd; k++)
-            if (s->procs[i].fd[k].kind == 's' && s->procs[i].fd[k].ino == ino) {
-                if (nh++ < 3 && n < sizeof holders)
-                    n += (size_t)snprintf(holders + n, sizeof holders - n, "%s%s",
-                                          n ? ", " : "", s->procs[i].role);
-                break;
-            }
+        /* a child serving a connection (not a worker given its own listener: reuseport) */
+        bool holds = false, serves = false;
+        for (int k = 0; k < s->procs[i].nfd; k++) {
+            const held_fd *f = &s->procs[i].fd[k];
+            holds = holds || (f->kind == 's' && f->ino == ino);
+            serves = serves || (f->kind == 's' && !is_listener(s, f->ino, NULL));
+        }
+        if (holds && serves && nh++ < 3 && n < sizeof holders)
+            n += (size_t)snprintf(holders + n, sizeof holders - n, "%s%s", n ? ", " : "",
+                                  s->procs[i].role);
     }
     if (!nh)
         return;
@@ -929,10 +933,10 @@ static bool is_listener(const story *s, unsigned long ino, pid_t *owner)
     return false;
 }
 
-/* A forked child of a server exits: the sockets it still held that it should have
- * closed long before (the listener, inherited at fork), and the connection it served
- * that its parent still holds (the client waits for an end of file the parent's copy
- * prevents). Said once a run each: a fork server repeats it for every client. */
+/* A forked child of a server exits: the connection it served that its parent still
+ * holds (the client waits for an end of file the parent's copy prevents). Said once a
+ * run: a fork server repeats it for every client. (A listener a child keeps is told
+ * when the server closes its own: listener_still_held.) */
 static void socket_notes_at_exit(story *s, const event *e, int who)
 {
     const proc *c = &s->procs[who];
@@ -943,15 +947,7 @@ static void socket_notes_at_exit(story *s, const event *e, int who)
         const held_fd *f = &c->fd[k];
         if (f->kind != 's')
             continue;
-        pid_t owner = 0;
-        bool listener = is_listener(s, f->ino, &owner);
-        if (listener && owner != c->pid && !s->told_listener) { /* inherited, not its own */
-            s->told_listener = true;
-            say(s, e->ms, who, 2, "held", "exits still holding the listening %s (fd %d), "
-                "inherited at fork(): while a child holds it the port stays open",
-                object_name(s, 's', f->ino, NULL), f->fd);
-            continue;
-        }
+        bool listener = is_listener(s, f->ino, NULL);
         const proc *pp = &s->procs[parent];
         for (int j = 0; j < pp->nfd && !s->told_connection && !listener; j++)
             if (pp->fd[j].kind == 's' && pp->fd[j].ino == f->ino) {
@@ -1092,18 +1088,6 @@ static bool was_alive_at_end(story *s, int i, bool tree_killed)
 /* Who held which pipe end when the run ended while processes were still blocked. */
 static void held_at_end(story *s, double ms, bool tree_killed)
 {
-    for (int i = 0; i < s->nprocs && !s->told_listener; i++) /* a listener inherited */
-        for (int k = 0; was_alive_at_end(s, i, tree_killed) && k < s->procs[i].nfd; k++) {
-            const held_fd *f = &s->procs[i].fd[k];
-            pid_t owner = 0;
-            if (f->kind == 's' && is_listener(s, f->ino, &owner) && owner != s->procs[i].pid &&
-                !s->told_listener) {
-                s->told_listener = true;
-                say(s, ms, i, 2, "held", "still holds the listening %s (fd %d), inherited at "
-                    "fork(): while a child holds it the port stays open",
-                    object_name(s, 's', f->ino, NULL), f->fd);
-            }
-        }
     for (int i = 0; i < s->nprocs; i++)
         if (s->procs[i].blocked[0] && was_alive_at_end(s, i, tree_killed)) {
             out_line *o = say(s, ms, i, 2, "blocked", "still waiting in %s when killed",
