@@ -603,6 +603,17 @@ static tl_proc *live[MAX_PROCS];
 
 static bool wait_end(tl_proc *p, int ms);
 
+/* The programs running now (before a new one's fork(): one that ends while the new one
+ * starts, before note_live(), still ran alongside it). */
+static int live_now(tl_proc **out)
+{
+    int n = 0;
+    for (int i = 0; i < MAX_PROCS; i++)
+        if (live[i] && !wait_end(live[i], 0))
+            out[n++] = live[i];
+    return n;
+}
+
 static void note_live(tl_proc *p, bool add)
 {
     for (int i = 0; i < MAX_PROCS; i++) {
@@ -887,6 +898,8 @@ tl_proc *tl_start(const tl_opts *o)
     int err = open(p->err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (out < 0 || err < 0 || open_stdin(p, o, &in) == -1 || pipe2(errpipe, O_CLOEXEC) == -1)
         abort();
+    tl_proc *alongside[MAX_PROCS];
+    int nalong = live_now(alongside);
     p->t0 = tl_now_ms();
     pid_t pid = fork();
     if (pid == 0)
@@ -908,6 +921,8 @@ tl_proc *tl_start(const tl_opts *o)
     if (pid > 0)
         p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
     if (p->r.started) {
+        for (int i = 0; i < nalong; i++) /* even if it ended since the fork */
+            alongside[i]->r.peer = p->r.peer = true;
         note_live(p, true);
         rec_add(p);
         tl_trace_started(&p->r, p->trace_path); /* its timeline, even if never waited for */
