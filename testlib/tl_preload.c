@@ -51,6 +51,19 @@
  *     a child's pid).
  *     shmget_fail=N and shmat_fail=N do the same for the Nth shmget() (ENOSPC: the
  *     system's segment limit) and shmat() (ENOMEM) of each process.
+ *     wait_eintr=N makes the Nth blocking wait()/waitpid() of each process fail with
+ *     EINTR, as a signal arriving while it waits does, but only in a process that has
+ *     a handler installed without SA_RESTART (otherwise no signal can interrupt the
+ *     call: the kernel restarts it, and nothing is injected). The test that uses it
+ *     sends such signals: the injection only makes the unlucky timing certain.
+ *
+ *  3. Guard: a shared file mapping whose address the kernel chooses (mmap(NULL, LEN, ...,
+ *     MAP_SHARED, FD, ...)) is placed right before a page that is reserved and
+ *     inaccessible (PROT_NONE), so that a store or load one int past its end faults at
+ *     once (SIGSEGV) instead of landing silently in whatever mapping the kernel placed
+ *     next (it places them side by side). The classic off-by-one `i <= count` over a
+ *     file of exactly N pages then fails every run. munmap() of the whole mapping
+ *     releases the guard too.
  *
  * Everything here that can run in a signal handler is async-signal-safe: raw
  * open()/write()/close(), clock_gettime(), nanosleep(), a lock-free PRNG, our own
@@ -95,6 +108,8 @@ static long delay_min[P_COUNT], delay_max[P_COUNT];
 static long fork_fail_at, fork_calls;   /* fork_fail=N; this process's forks so far */
 static long shmget_fail_at, shmget_calls, shmat_fail_at, shmat_calls; /* the same for them */
 static bool fork_failed;                /* a fork() of this process returned -1 */
+static long wait_eintr_at, wait_calls;  /* wait_eintr=N; this process's blocking waits */
+static bool interruptible;              /* a handler installed without SA_RESTART */
 /* The event-loop waits this process has already recorded (the first of each kind). */
 enum { W_SELECT, W_PSELECT, W_POLL, W_PPOLL, W_EPOLL_WAIT, W_EPOLL_PWAIT, W_COUNT };
 static int waits_noted[W_COUNT];
@@ -434,6 +449,8 @@ static void parse_spec(const char *spec)
             shmget_fail_at = atol(eq + 1);
         if (!strcmp(tok, "shmat_fail"))
             shmat_fail_at = atol(eq + 1);
+        if (!strcmp(tok, "wait_eintr"))
+            wait_eintr_at = atol(eq + 1);
         for (int i = 0; i < P_COUNT; i++) {
             if (strcmp(tok, point_names[i]))
                 continue;
@@ -524,7 +541,7 @@ pid_t fork(void)
     if (pid < 0)
         fork_failed = true;
     if (pid == 0) {
-        fork_calls = shmget_calls = shmat_calls = 0;
+        fork_calls = shmget_calls = shmat_calls = wait_calls = 0;
         memset(waits_noted, 0, sizeof waits_noted); /* a new process: its own first waits */
         rng ^= (uint64_t)getpid() << 17;
         delay(P_FORK_CHILD);
@@ -799,6 +816,9 @@ static void note_sigaction(int sig, const struct sigaction *act, int rc, int e)
 int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
     READY();
+    if (act && !(act->sa_flags & SA_RESTART) && ((act->sa_flags & SA_SIGINFO) ||
+        (act->sa_handler != SIG_DFL && act->sa_handler != SIG_IGN)))
+        interruptible = true; /* wait_eintr=N may now inject (see the top) */
     bool hooked = (recording || (perturbing && delay_max[P_HANDLER] > 0)) && sig > 0 &&
                   sig < NSIG;
     int rc, e;
@@ -851,7 +871,14 @@ static pid_t traced_wait(pid_t pid, int *status, int options)
         put_l(&l, options);
         ev_end(&l);
     }
-    pid_t rc = real_waitpid(pid, &st, options);
+    pid_t rc;
+    if (!(options & WNOHANG) && wait_eintr_at > 0 && interruptible &&
+        ++wait_calls == wait_eintr_at) { /* TL_PERTURB=wait_eintr=N */
+        rc = -1;
+        errno = EINTR;
+    } else {
+        rc = real_waitpid(pid, &st, options);
+    }
     int e = errno;
     if (status)
         *status = st;
@@ -1268,11 +1295,69 @@ int epoll_pwait(int ep, struct epoll_event *ev, int max, int timeout, const sigs
 
 /* ---------- mappings and System V objects ---------- */
 
+/* Guarded mappings (job 3 above): where each one's guard page is, so that munmap()
+ * releases it with the mapping. Slots are claimed with an atomic exchange: a program's
+ * threads may map at the same time. A full table only means unguarded mappings. */
+#define GUARDS 64
+static struct { void *start; size_t span; } guards[GUARDS];
+
+static size_t page_round(size_t len)
+{
+    size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+    return (len + pg - 1) / pg * pg;
+}
+
+/* mmap(NULL, len, ...) for a shared file mapping, followed by a PROT_NONE page. */
+static void *guarded_mmap(size_t len, int prot, int flags, int fd, off_t off)
+{
+    size_t span = page_round(len), pg = (size_t)sysconf(_SC_PAGESIZE);
+    int slot = -1;
+    for (int i = 0; i < GUARDS && slot < 0; i++) {
+        void *none = NULL;
+        if (__atomic_compare_exchange_n(&guards[i].start, &none, (void *)1, false,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            slot = i;
+    }
+    void *base = slot < 0 || len == 0 ? MAP_FAILED
+        : real_mmap(NULL, span + pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                    -1, 0);
+    if (base == MAP_FAILED) { /* no guard: the program's call as it was */
+        if (slot >= 0)
+            __atomic_store_n(&guards[slot].start, NULL, __ATOMIC_RELEASE);
+        return real_mmap(NULL, len, prot, flags, fd, off);
+    }
+    void *p = real_mmap(base, len, prot, flags | MAP_FIXED, fd, off);
+    if (p == MAP_FAILED) {
+        int e = errno;
+        real_munmap(base, span + pg);
+        __atomic_store_n(&guards[slot].start, NULL, __ATOMIC_RELEASE);
+        errno = e;
+        return p;
+    }
+    guards[slot].span = span;
+    __atomic_store_n(&guards[slot].start, p, __ATOMIC_RELEASE);
+    return p;
+}
+
+/* After a successful munmap(addr, len): release the guard of a whole guarded mapping. */
+static void release_guard(void *addr, size_t len)
+{
+    for (int i = 0; i < GUARDS; i++)
+        if (__atomic_load_n(&guards[i].start, __ATOMIC_ACQUIRE) == addr && addr != NULL &&
+            page_round(len) == guards[i].span) {
+            real_munmap((char *)addr + guards[i].span, (size_t)sysconf(_SC_PAGESIZE));
+            __atomic_store_n(&guards[i].start, NULL, __ATOMIC_RELEASE);
+            return;
+        }
+}
+
 /* "mmap ADDR LEN PROT FLAGS FD PATH" for shared or file mappings (not plain memory). */
 void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
     READY();
-    void *p = real_mmap(addr, len, prot, flags, fd, off);
+    void *p = addr == NULL && fd >= 0 && (flags & MAP_SHARED) && !(flags & MAP_FIXED)
+        ? guarded_mmap(len, prot, flags, fd, off)
+        : real_mmap(addr, len, prot, flags, fd, off);
     int e = errno;
     ev_line l;
     if (p != MAP_FAILED && (fd >= 0 || (flags & MAP_SHARED)) && ev_begin(&l, "mmap", false)) {
@@ -1301,6 +1386,8 @@ int munmap(void *addr, size_t len)
 {
     READY();
     int rc = real_munmap(addr, len), e = errno;
+    if (rc == 0)
+        release_guard(addr, len);
     ev_line l;
     if (ev_begin(&l, "munmap", false)) {
         put_x(&l, (unsigned long)addr);
