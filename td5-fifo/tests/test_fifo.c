@@ -427,6 +427,37 @@ Test(reader, removes_fifo)
               "  Reproduce: %s", tl_dir_extra(tl_dir(), NULL), r.cmd);
 }
 
+/* get_rand may not remove the FIFO (its directory is not writable for it): a run-time
+ * error like the others, "get_rand: cannot remove PATH: REASON", exit 1, nothing on
+ * stdout. As root, permission bits do not apply: get_rand then runs as uid 65534. */
+Test(reader, cannot_remove)
+{
+    umask(0);
+    cr_assert(mkdir(tl_path("ro"), 0755) == 0 && mkfifo(tl_path("ro/fifo"), 0666) == 0 &&
+              chmod(tl_path("ro"), geteuid() == 0 ? 0755 : 0555) == 0,
+              "test setup: cannot make ro/fifo");
+    /* The writer: two values, once get_rand has opened the FIFO for reading. */
+    tl_proc *w = tl_start(&(tl_opts){ .argv = TL_ARGV("/bin/sh", "-c",
+                                                      "printf '5\\n7\\n' > ro/fifo"),
+                                      .deadline_ms = 5000 });
+    const char *how;
+    tl_result r;
+    bool ran = tl_run_unprivileged(&(tl_opts){ .argv = TL_ARGV("get_rand", "ro/fifo"),
+                                               .deadline_ms = 5000 }, &r, &how);
+    tl_result rw = tl_wait(w);
+    tl_result_free(&rw);
+    chmod(tl_path("ro"), 0755); /* the teardown removes the directory */
+    cr_assert(ran, "test setup: the tests run as root and cannot run a program as an "
+              "unprivileged user: /usr/bin/setpriv (util-linux) is needed");
+    cr_assert(r.exited && r.status == 1 && tl_one_line(r.err) &&
+              !strncmp(r.err, "get_rand: cannot remove ", 24) && r.out_len == 0,
+              "get_rand could not remove the FIFO ro/fifo (its directory is not writable; run "
+              "%s): expected exit 1, exactly one stderr line \"get_rand: cannot remove PATH: "
+              "REASON\" and nothing on stdout, got stdout \"%.80s\", stderr \"%.120s\": %s",
+              how, r.out, r.err, tl_explain(&r));
+    tl_result_free(&r);
+}
+
 Test(reader, zero_values)
 {
     tl_result r = feed_reader("get_rand", tl_path("fifo"), true, "", 0, 0, 1);
