@@ -501,10 +501,14 @@ Test(counter, shared_mapping)
  * each then counts for at least 30 x 0.5 ms. 3 runs, stop at the first failure. */
 Test(counter, no_lost_updates)
 {
+    /* 100 increments of 500 us each: a child's 50 ms of work outlasts the 20-30 ms by
+     * which the perturbation staggers the children's starts, so they always overlap
+     * (with 30, a run whose children happened to start far apart had no contention,
+     * and its Reproduce line replayed a lost wake-up only 7 times in 10). */
     for (int rep = 0; rep < 3; rep++) {
         int procs = 3 + rep;
-        tl_result r = run_counter("count.bin", procs, 30, 500, 5000, "fork_child=20000-30000");
-        expect_count(&r, tl_path("count.bin"), procs, 30);
+        tl_result r = run_counter("count.bin", procs, 100, 500, 5000, "fork_child=20000-30000");
+        expect_count(&r, tl_path("count.bin"), procs, 100);
         tl_result_free(&r);
     }
 }
