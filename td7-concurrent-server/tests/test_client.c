@@ -282,3 +282,89 @@ Test(client, timeout_restarts_on_data)
               "\"%s\".\n  %s\n  Reproduce: %s", r.out, tl_explain(&r), again);
     tl_result_free(&r);
 }
+
+/* ---------- the writer learns first that the server has gone ---------- */
+
+/* The writer child (its pid), once the client has forked it; 0 if it did not within ms. */
+static pid_t writer_of(tl_proc *p, int ms)
+{
+    pid_t kids[4];
+    double until = tl_now_ms() + tl_deadline(ms);
+    while (tl_proc_children(tl_pid(p), kids, 4) != 1 && tl_now_ms() < until)
+        tl_sleep_ms(5);
+    return tl_proc_children(tl_pid(p), kids, 4) == 1 ? kids[0] : 0;
+}
+
+/* The parent is slow to run (the test stops it with SIGSTOP) while the server goes:
+ * with reset, an abortive close (SO_LINGER 0: RST), else a reply then close() (FIN).
+ * Lines keep coming on stdin, so the writer's write is the call that finds the
+ * connection gone (EPIPE after the FIN, ECONNRESET after the RST: the error is reported
+ * once, to whichever call comes first). Then the parent runs again and reads the end.
+ * The client must end as when the parent is the first to know: exit 0 saying nothing,
+ * or exit 1 with its one line "shake_client: ..." (never a silent exit 1), its child
+ * reaped. */
+static void server_gone_while_writing(bool reset)
+{
+    const char *how = reset ? "reset the connection (RST)" : "replied, then closed (FIN)";
+    char port[16];
+    int lfd = test_listener(port, sizeof port);
+    tl_proc *p = tl_start(&(tl_opts){ .argv = TL_ARGV("shake_client", "127.0.0.1", port),
+                                      .stdin_pipe = true, .deadline_ms = 10000 });
+    int fd = accept_client(lfd, p, 3000);
+    write_stdin(p, "first\n");
+    char got[8];
+    size_t n = tl_recv_all(fd, got, 6, REPLY_MS, NULL);
+    pid_t writer = writer_of(p, 2000);
+    if (n != 6 || !writer) {
+        tl_result r = tl_stop(p, 0, 300, NULL, NULL);
+        cr_assert_fail("the line \"first\" typed on stdin must reach the server, sent by the "
+                       "client's one child (the server got %zu bytes).\n  %s", n,
+                       tl_explain(&r));
+    }
+    kill(tl_pid(p), SIGSTOP);
+    double until = tl_now_ms() + tl_deadline(2000);
+    while (tl_proc_state(tl_pid(p)) != 'T' && tl_now_ms() < until)
+        tl_sleep_ms(2);
+    if (reset) {
+        struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+        cr_assert(setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg) == 0);
+    } else {
+        cr_assert(tl_write_within(fd, "tsrif\n", 6, REPLY_MS));
+    }
+    close(fd), close(lfd);
+    /* Keep typing until the writer ends (or 1 s: it may also wait for the parent). */
+    until = tl_now_ms() + tl_deadline(1000);
+    for (char st; (st = tl_proc_state(writer)) != 'Z' && st != '?' && tl_now_ms() < until;) {
+        ssize_t w = write(tl_stdin_fd(p), "more\n", 5); /* EPIPE once the writer is gone */
+        (void)w;
+        tl_sleep_ms(10);
+    }
+    kill(tl_pid(p), SIGCONT);
+    tl_result r = tl_wait(p);
+    bool silent_ok = r.exited && r.status == 0 && r.err_len == 0;
+    bool said_ok = r.exited && r.status == 1 && tl_one_line(r.err) &&
+                   !strncmp(r.err, "shake_client: ", 14);
+    cr_assert(silent_ok || said_ok, "the server %s while the client's reader was not running "
+              "(stopped) and its writer went on sending lines: the writer's write failed "
+              "first (%s). The client must then end as when the reader sees it first: exit 0 "
+              "saying nothing, or exit 1 with one line \"shake_client: ...\" on stderr; it %s "
+              "with stderr \"%s\" (a writer that exits 1 on EPIPE/ECONNRESET without a word "
+              "makes a silent failure: the server going is the reader's to report).\n  %s",
+              how, reset ? "ECONNRESET" : "EPIPE", tl_ending(&r),
+              tl_shown_text(r.err, r.err_len, 200), tl_explain(&r));
+    cr_assert(reset || !strcmp(r.out, "tsrif\n"), "the server replied \"tsrif\" before it "
+              "closed: the client must print it; stdout was \"%s\".\n  %s",
+              tl_shown_text(r.out, r.out_len, 200), tl_explain(&r));
+    cr_assert(tl_clean(&r), "the server %s: %s", how, tl_explain(&r));
+    tl_result_free(&r);
+}
+
+Test(client, server_closes_while_writer_writes)
+{
+    server_gone_while_writing(false);
+}
+
+Test(client, server_resets_while_writer_writes)
+{
+    server_gone_while_writing(true);
+}

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "support.h"
+#include "tl_trace.h"
 
 static char msg[512];
 
@@ -338,5 +339,53 @@ Test(reuseport, worker_death_ends_server, .init = tl_setup, .fini = tl_teardown,
               "\"shake_server: ...\"; stderr was \"%s\".\n  %s",
               tl_shown_text(r.err, r.err_len, 200), tl_explain(&r));
     cr_assert(tl_clean(&r), "-m reuseport, a worker died: %s", tl_explain(&r));
+    tl_result_free(&r);
+}
+
+/* ---------- reuseport: SIGTERM just before the parent waits ---------- */
+
+/* The parent waits for SIGTERM or a worker's death. TL_PERTURB=sigsuspend=...,pause=...
+ * makes it linger 300 ms right before sigsuspend() (or pause()) blocks, and SIGTERM
+ * comes then: a parent that keeps SIGTERM and SIGCHLD blocked until sigsuspend() swaps
+ * its mask in gets the signal there and stops; one that tested stop_requested with the
+ * signals unblocked ran the handler already, and sleeps forever (the lost wake-up). */
+#define WAIT_PERTURB "sigsuspend=300000,pause=300000"
+
+Test(reuseport, sigterm_as_parent_waits, .init = tl_setup, .fini = tl_teardown, .timeout = 30)
+{
+    struct srv s;
+    srv_start(&s, "reuseport", (const char *const[]){ "-w", "2", NULL }, WAIT_PERTURB);
+    pid_t kids[4], who[8];
+    double until = tl_now_ms() + tl_deadline(2000);
+    while (tl_proc_children(s.pid, kids, 4) < 2 && tl_now_ms() < until)
+        tl_sleep_ms(2);
+    /* With the recorder on, wait until the parent is in its delay (the sigsuspend or
+     * pause event comes before it); else, or for a parent that waits otherwise, 50 ms. */
+    bool waiting = false;
+    until = tl_now_ms() + tl_deadline(1000);
+    while (!waiting && tl_now_ms() < until) {
+        int n = tl_trace_callers(s.pid, "sigsuspend", who, 8);
+        int m = n < 0 ? -1 : tl_trace_callers(s.pid, "pause", who + n, 8 - n);
+        if (n < 0 || m < 0)
+            break;
+        for (int i = 0; i < n + m; i++)
+            waiting = waiting || who[i] == s.pid;
+        if (!waiting)
+            tl_sleep_ms(2);
+    }
+    tl_sleep_ms(waiting ? 20 : 50);
+    double took;
+    tl_result r = srv_stop(&s, 2000, &took);
+    cr_assert(r.exited && r.status == 0 && took < tl_deadline(2000), "-m reuseport -w 2, "
+              "SIGTERM as the parent was about to wait (delayed 300 ms before sigsuspend() "
+              "or pause()): it must stop within 2 s, exit 0; it %s after %.0f ms. Block "
+              "SIGTERM/SIGINT/SIGCHLD before testing stop_requested and wait with "
+              "sigsuspend(old mask): a signal that comes between the test and the wait then "
+              "stays pending until sigsuspend() unblocks it.\n  %s", tl_ending(&r), took,
+              tl_explain(&r));
+    cr_assert(srv_output_ok(&s, &r, false, msg, sizeof msg), "-m reuseport, SIGTERM as the "
+              "parent was about to wait: %s.\n  %s", msg, tl_explain(&r));
+    cr_assert(tl_clean(&r), "-m reuseport, SIGTERM as the parent was about to wait: %s",
+              tl_explain(&r));
     tl_result_free(&r);
 }
