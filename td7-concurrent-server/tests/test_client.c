@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -367,4 +368,96 @@ Test(client, server_closes_while_writer_writes)
 Test(client, server_resets_while_writer_writes)
 {
     server_gone_while_writing(true);
+}
+
+/* ---------- the client's stdout is a pipe: slow, or closed early ---------- */
+
+/* Start the client in a bash pipeline, script (with "$0" the client, $1 the port), so
+ * that its stdout is a pipe that the script reads late or closes. */
+static tl_proc *start_in_pipeline(const char *script, const char *port, bool stdin_pipe)
+{
+    static char path[PATH_MAX], shown[PATH_MAX + 8];
+    const char *dir = getenv("TD_BIN_SHOW");
+    if (!realpath(tl_bin("shake_client"), path))
+        snprintf(path, sizeof path, "%s", tl_bin("shake_client"));
+    snprintf(shown, sizeof shown, "%s%s/shake_client", dir && *dir != '/' ? "./" : "",
+             dir && *dir ? dir : ".");
+    const char *argv[] = { "/bin/bash", "-c", script, path, port, NULL };
+    const char *show[] = { "/bin/bash", "-c", script, shown, port, NULL };
+    return tl_start(&(tl_opts){ .argv = argv, .show_argv = show, .stdin_pipe = stdin_pipe,
+                                .deadline_ms = 10000 });
+}
+
+/* Bytes the test server sends: lines of 'x', far more than a pipe holds (64 KiB). */
+#define PIPE_TEST_LEN (512 * 1024)
+static char *pipe_test_data(void)
+{
+    char *d = malloc(PIPE_TEST_LEN);
+    cr_assert(d);
+    for (size_t i = 0; i < PIPE_TEST_LEN; i++)
+        d[i] = i % 100 == 99 ? '\n' : 'x';
+    return d;
+}
+
+/* -t 1 and a stdout nobody reads for 2.5 s while the server sends 512 KiB: the reader is
+ * blocked writing stdout when the alarm comes (its write fails with EINTR and write_all
+ * retries it, leaving errno EINTR). The server was not silent: once stdout is read, the
+ * client must print everything and exit 0 at the server's close (a "Time out!" only if
+ * the test's own writes stalled for a second); never hang. A reader that takes "errno ==
+ * EINTR" without "read() < 0" for an interrupted read loops forever on the final EOF. */
+Test(client, timeout_with_a_slow_stdout)
+{
+    char port[16];
+    int lfd = test_listener(port, sizeof port);
+    tl_test_is_peer();
+    tl_proc *p = start_in_pipeline("\"$0\" -t 1 127.0.0.1 \"$1\" | { sleep 2.5; cat; }; "
+                                   "echo \"client exited ${PIPESTATUS[0]}\"", port, true);
+    int fd = accept_client(lfd, p, 3000);
+    char *data = pipe_test_data();
+    bool sent = tl_write_within(fd, data, PIPE_TEST_LEN, 8000);
+    close(fd), close(lfd);
+    tl_result r = tl_wait(p);
+    const char *tail = r.out_len >= PIPE_TEST_LEN ? r.out + PIPE_TEST_LEN : "";
+    bool all = sent && r.out_len >= PIPE_TEST_LEN && !memcmp(r.out, data, PIPE_TEST_LEN) &&
+               !strcmp(tail, "client exited 0\n") && r.err_len == 0;
+    /* a machine so loaded that the test's writes stalled for a second: a real timeout */
+    bool said = strstr(r.out, "client exited 1\n") && !strcmp(r.err, "shake_client: Time out!\n");
+    free(data);
+    cr_assert(!r.timed_out && r.exited && (all || said), "shake_client -t 1 | { sleep 2.5; cat; }: "
+              "the server sent 512 KiB at once, then closed; the client's stdout was not read "
+              "for 2.5 s, so its reader was blocked writing it when the alarm came (the write "
+              "failed with EINTR; write_all retries it, and errno stays EINTR). The server was "
+              "not silent: the client must print all 512 KiB and exit 0 when the server closes "
+              "(test errno == EINTR only after a read() that returned -1: read() returning 0 "
+              "leaves errno as it was). The shell %s; it printed %zu bytes, then \"%s\".\n  %s",
+              tl_ending(&r), r.out_len, tl_shown_text(tail, strlen(tail), 80), tl_explain(&r));
+    cr_assert(tl_clean(&r), "shake_client -t 1 with a slow stdout: %s", tl_explain(&r));
+    tl_result_free(&r);
+}
+
+/* shake_client ... | head -c 100: the reader's write to stdout fails with EPIPE (main()
+ * ignores SIGPIPE) once head has gone; the client says so ("shake_client: write to
+ * stdout: Broken pipe"), ends its writer (blocked reading stdin) and exits 1. */
+Test(client, stdout_closed_early)
+{
+    char port[16];
+    int lfd = test_listener(port, sizeof port);
+    tl_test_is_peer();
+    tl_proc *p = start_in_pipeline("\"$0\" 127.0.0.1 \"$1\" | head -c 100 >/dev/null; "
+                                   "echo \"client exited ${PIPESTATUS[0]}\"", port, true);
+    int fd = accept_client(lfd, p, 3000);
+    char *data = pipe_test_data();
+    (void)tl_write_within(fd, data, PIPE_TEST_LEN, 3000); /* fails once the client is gone */
+    free(data);
+    tl_result r = tl_wait(p);
+    close(fd), close(lfd);
+    cr_assert(!r.timed_out && !strcmp(r.out, "client exited 1\n") && tl_one_line(r.err) &&
+              !strncmp(r.err, "shake_client: write to stdout: ", 31), "shake_client | head -c "
+              "100: once head has gone, the reader's write to stdout fails with EPIPE (SIGPIPE "
+              "is ignored by main()): the client must print \"shake_client: write to stdout: "
+              "Broken pipe\", end its writer and exit 1. The shell said \"%s\", stderr was "
+              "\"%s\".\n  %s", tl_shown_text(r.out, r.out_len, 100),
+              tl_shown_text(r.err, r.err_len, 200), tl_explain(&r));
+    cr_assert(tl_clean(&r), "shake_client | head -c 100: %s", tl_explain(&r));
+    tl_result_free(&r);
 }
