@@ -48,7 +48,10 @@
  *     RLIMIT_NPROC does not limit. Example: TL_PERTURB=fork_fail=3. After any failed
  *     fork() (this one or a real limit) the process's kill(-1, SIG) fails with EPERM
  *     instead of signalling every process (a program that kept the failed fork's -1 as
- *     a child's pid).
+ *     a child's pid). kill(1, SIG) always fails with EPERM, perturbed or not: a program
+ *     under test never has a reason to signal init, and one that does (a pid slot set
+ *     to 1 instead of 0) would, as root, signal the machine's init (in a container or
+ *     a VM, the process that runs everything). Recorded as refused, so a test sees it.
  *     shmget_fail=N and shmat_fail=N do the same for the Nth shmget() (ENOSPC: the
  *     system's segment limit) and shmat() (ENOMEM) of each process.
  *     wait_eintr=N makes the Nth blocking wait()/waitpid() of each process fail with
@@ -702,6 +705,8 @@ int kill(pid_t pid, int sig)
          * signal every process the user may signal (as root: the whole machine; it
          * happened). Refused, and recorded as refused. */
         rc = -1, e = EPERM;
+    } else if (pid == 1) {
+        rc = -1, e = EPERM; /* init: see the top of this file */
     } else {
         rc = real_kill(pid, sig), e = errno;
     }

@@ -323,6 +323,36 @@ int tl_trace_reuseport(pid_t run, unsigned long *inodes, pid_t *who, int max)
 
 /* ---------- words ---------- */
 
+/* Is pid one of the processes of the trace ev (it recorded an event, or was forked)? */
+static bool in_run(const event *ev, int nev, pid_t pid)
+{
+    for (int k = 0; k < nev; k++) {
+        int child;
+        if (ev[k].pid == pid || (!strcmp(ev[k].kind, "fork") &&
+                                 sscanf(ev[k].args, "%d", &child) == 1 && child == pid))
+            return true;
+    }
+    return false;
+}
+
+int tl_trace_stray_kills(pid_t run, pid_t *out, int max)
+{
+    int i = run_of(run), n = 0;
+    event *ev;
+    int nev;
+    unsigned long dropped;
+    if (i < 0 || read_trace(runs[i].path, &ev, &nev, &dropped) == -1)
+        return -1;
+    for (int k = 0; k < nev && n < max; k++) {
+        int target;
+        if (!strcmp(ev[k].kind, "kill") && sscanf(ev[k].args, "%d", &target) == 1 &&
+            target > 0 && target != run && !in_run(ev, nev, target))
+            out[n++] = target;
+    }
+    free(ev);
+    return n;
+}
+
 static const char *sig_name(int sig)
 {
     static char bufs[4][24];

@@ -96,6 +96,12 @@ int tl_trace_callers(pid_t run, const char *kind, pid_t *who, int max);
  * most max) and the process that set it; returns how many, or -1 without a trace. */
 int tl_trace_reuseport(pid_t run, unsigned long *inodes, pid_t *who, int max);
 
+/* The kill() calls of that run aimed at a process outside it: a positive target that is
+ * none of the run's processes (not one that recorded an event, not a child one of them
+ * forked), e.g. init (pid 1: the recorder refuses it) for a table slot set to 1. Their
+ * targets (at most max) into out; returns how many, or -1 without a trace. */
+int tl_trace_stray_kills(pid_t run, pid_t *out, int max);
+
 /* Write the whole timeline of r (trace at path) to BASE.txt and its diagram to BASE.msc;
  * 0 or -1. */
 int tl_trace_write(const tl_result *r, const char *path, const char *base);

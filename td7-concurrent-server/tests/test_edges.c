@@ -339,6 +339,13 @@ Test(reuseport, worker_death_ends_server, .init = tl_setup, .fini = tl_teardown,
               "\"shake_server: ...\"; stderr was \"%s\".\n  %s",
               tl_shown_text(r.err, r.err_len, 200), tl_explain(&r));
     cr_assert(tl_clean(&r), "-m reuseport, a worker died: %s", tl_explain(&r));
+    pid_t stray[4];
+    int nstray = tl_trace_stray_kills(r.pid, stray, 4);
+    cr_assert(nstray <= 0, "-m reuseport, a worker died: the server then sent a signal to "
+              "process %d, which is none of its workers (pid 1 is init: the test library "
+              "refused that one). Signal only the workers still running: a dead worker's "
+              "slot must hold no pid (0), and the loop must skip it.\n  %s",
+              nstray > 0 ? (int)stray[0] : 0, tl_explain(&r));
     tl_result_free(&r);
 }
 
