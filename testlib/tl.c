@@ -1020,6 +1020,39 @@ void tl_note_peer(tl_proc *p, const char *shell)
     p->r.peer_in_line = true;
 }
 
+bool tl_note_seen(tl_proc *p, const char *shell, const char *seen)
+{
+    size_t have = strlen(p->r.seen), len = strlen(seen);
+    bool nl = len && seen[len - 1] != '\n';
+    int acts = p->r.n_acts;
+    if (have + len + nl >= sizeof p->r.seen)
+        return false;
+    tl_note_action(p, shell);
+    if (p->r.n_acts == acts) /* no room in the line: its output would be missing */
+        return false;
+    memcpy(p->r.seen + have, seen, len);
+    if (nl)
+        p->r.seen[have + len++] = '\n';
+    p->r.seen[have + len] = '\0';
+    return true;
+}
+
+bool tl_note_server(tl_proc *p, const char *start, int port)
+{
+    char word[16], argv[sizeof p->r.cmd_argv];
+    size_t w = (size_t)snprintf(word, sizeof word, " %d", port);
+    char *at = p->r.cmd_argv;
+    while ((at = strstr(at, word)) && at[w] != ' ' && at[w] != '\0')
+        at += w; /* a word of its own, not the start of a longer one */
+    if (!at || strlen(start) >= sizeof p->r.server_first)
+        return false;
+    snprintf(argv, sizeof argv, "%.*s $p%s", (int)(at - p->r.cmd_argv), p->r.cmd_argv, at + w);
+    snprintf(p->r.cmd_argv, sizeof p->r.cmd_argv, "%s", argv);
+    snprintf(p->r.server_first, sizeof p->r.server_first, "%s", start);
+    p->r.peer_in_line = true;
+    return true;
+}
+
 void tl_note_action(tl_proc *p, const char *shell)
 {
     size_t len = strlen(shell);
@@ -1236,6 +1269,10 @@ void tl_repro_update(tl_result *r)
             log_replay(r);
         return;
     }
+    /* the test's server first, on a port of the line's own (tl_note_server) */
+    if (r->server_first[0])
+        n = appendf(c, cap, n, "(p=$((20000 + $$ %% 10000)); %s; ", r->server_first);
+    size_t start = n; /* where the program's own command starts */
     if (r->cmd_in_pipe)
         n = appendf(c, cap, n, "%s | ", r->cmd_in);
     /* timeout execs what follows: variables then go through env. (With actions on $!,
@@ -1261,8 +1298,8 @@ void tl_repro_update(tl_result *r)
         n = appendf(c, cap, n, " | cat");
     /* What the test did to it while it ran (signals...), about when it did it. */
     if (r->n_acts) {
-        memmove(line + 1, line, n + 1 < cap ? n + 1 : cap - 1);
-        line[0] = '(';
+        memmove(line + start + 1, line + start, n + 1 < cap ? n + 1 - start : cap - 1 - start);
+        line[start] = '(';
         n = appendf(c, cap, n + 1, " &");
         for (int i = 0; i < r->n_acts; i++) {
             int ms = i ? r->act_ms[i] - r->act_ms[i - 1] : r->act_ms[i];
@@ -1272,6 +1309,9 @@ void tl_repro_update(tl_result *r)
             n = appendf(c, cap, n, " sleep %d; kill $! 2>/dev/null;", r->cmd_timeout_s);
         n = appendf(c, cap, n, " wait $!)");
     }
+    /* the server ends once the program has: the line exits with the program's status */
+    if (r->server_first[0])
+        n = appendf(c, cap, n, "; s=$?; kill $! 2>/dev/null; wait; exit $s)");
     if (r->look[0])
         appendf(c, cap, n, "\n  then: %s", r->look);
     place_line(r, line);
@@ -1440,9 +1480,19 @@ tl_result tl_wait(tl_proc *p)
     int npids;
     p->r.forked = trace_pids(p->trace_path, p->pid, pids, &npids, 512) > 0;
     p->r.child_deaths = tl_trace_deaths(p->trace_path);
-    p->r.out_hash = out_hash(p->r.out, pids, npids, false);
-    p->r.out_hash_raw = out_hash(p->r.out, pids, 0, false);
-    p->r.out_shape = out_hash(p->r.out, pids, 1, true);
+    /* What the test saw from outside is part of the line's output (tl_note_seen): its
+     * numbers (threads, children...) are the failure, so no shape blanks them. */
+    char *shown = p->r.out;
+    if (p->r.seen[0] && (shown = malloc(p->r.out_len + sizeof p->r.seen + 1)))
+        sprintf(shown, "%s%s%s", p->r.out,
+                p->r.out_len && p->r.out[p->r.out_len - 1] != '\n' ? "\n" : "", p->r.seen);
+    else if (!shown)
+        shown = p->r.out;
+    p->r.out_hash = out_hash(shown, pids, npids, false);
+    p->r.out_hash_raw = out_hash(shown, pids, 0, false);
+    p->r.out_shape = shown == p->r.out ? out_hash(shown, pids, 1, true) : p->r.out_hash;
+    if (shown != p->r.out)
+        free(shown);
     run_rec *self = rec_of(p);
     if (self) {
         self->t1 = tl_now_ms();

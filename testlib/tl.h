@@ -97,6 +97,12 @@ typedef struct {
      * them all, in one directory, at the times the test did; \003 stands for this
      * program's own command. Empty: it ran alone, or they cannot share a line. */
     char cmd_multi[1400];
+    /* What the test saw looking at the running program from outside, as the line's
+     * commands print it (tl_note_seen): part of the run's outcome, with its stdout. */
+    char seen[256];
+    /* The test's part as the program's server, which the line starts first on a port of
+     * its own, $p (tl_note_server); empty: none. */
+    char server_first[400];
 } tl_result;
 
 typedef struct tl_proc tl_proc;
@@ -141,6 +147,27 @@ void tl_note_read(tl_proc *p, const char *path);
  * the run, and the Reproduce check replays it. The shell text must do the test's whole
  * part; at most 4 actions a run. */
 void tl_note_peer(tl_proc *p, const char *shell);
+/* The test looked at the running program from outside and saw what the shell command
+ * `shell` prints there (on $!: "ls /proc/$!/task | wc -l" for its threads, "pgrep -P $!"
+ * for its children...): `seen`, that output, the same text. The Reproduce line runs it
+ * at that moment, its output on the line's stdout, and the run's outcome (tl_signature)
+ * counts it with the program's stdout, numbers as they are: the Reproduce check then
+ * sees the same wrong state again (a state no exit status shows: too many threads, a
+ * child process, the system call it waits in). Left out (false) when the line has no
+ * room for one more action. */
+bool tl_note_seen(tl_proc *p, const char *shell, const char *seen);
+/* The test was the program's server (a client's test): `start` is the shell commands
+ * that start the same server in the background on port $p (it is then $!) and return
+ * once it listens, e.g. a server that accepts and never answers:
+ *   "socat TCP-LISTEN:$p,reuseaddr TCP-LISTEN:0 >&2 & until ss -ltn \"sport = :$p\" |
+ *    grep -q LISTEN; do sleep 0.05; done"
+ * The Reproduce line picks a port of its own as p (runs of the line side by side, as the
+ * Reproduce check runs a hang's, do not meet), runs `start`, then the program with $p
+ * instead of its argument `port` (the test's port), then ends the server and exits with
+ * the program's status: the line alone reproduces the run, and the check replays it.
+ * Call it before tl_wait; false (no server in the line) when port is not one of the
+ * program's arguments. Not for a run composed with other programs (cmd_multi). */
+bool tl_note_server(tl_proc *p, const char *start, int port);
 bool tl_alive(tl_proc *p);
 /* Wait until the program's stdout contains needle; false at timeout or if it ended. */
 bool tl_wait_output(tl_proc *p, const char *needle, int timeout_ms);
@@ -167,7 +194,9 @@ void tl_show_arg(tl_result *r, const char *actual, const char *shown);
  * "end STATUS" (128+N for signal N), then " zombies", " leftovers", " ipc", and
  * for a clean exit 0 " out HASH RAW SHAPE": hashes of stdout's lines, sorted, with the
  * run's pids blanked, as they are (a pid may also be a value it prints), and with every
- * number blanked (for an output that differs from run to run). */
+ * number blanked (for an output that differs from run to run). What the test saw from
+ * outside (tl_note_seen) counts as lines of stdout, and then no hash blanks every number
+ * (the third is the first again): those numbers are the failure. */
 const char *tl_signature(const tl_result *r);
 
 /* Verdicts, in words a student understands. */
