@@ -15,11 +15,15 @@
  *   reuseport   WORKERS worker processes, each holding its own listener on the port,
  *           SO_REUSEPORT set on each, each running epoll_wait
  *   fork    fork() failing (EAGAIN) costs that client only
+ * A failure's Reproduce line runs the same clients from bash (/dev/tcp) and prints what
+ * the test saw in the live server (pgrep -P, ls /proc/PID/task | wc -l, the system call
+ * in /proc/PID/syscall), so that it shows the wrong state again.
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,9 +103,72 @@ static void exchange_ok(struct srv *s, int fd, const char *line, const char *wha
         srv_fail(s, SIGTERM, "-m %s, %s: %s.", s->model, what, msg);
 }
 
+/* ---------- what the Reproduce line shows ---------- */
+
+/* The line's clients do what the test's do: n connections its shell holds (bash's
+ * /dev/tcp, descriptors 10 and up), each served a line (serve_clients) or not. */
+#define LINE_SERVED "for i in $(seq %d); do exec {c}<>/dev/tcp/127.0.0.1/%d; echo 'which " \
+                    "mechanism serves me?' >&$c; read -t 3 -r l <&$c; done"
+#define LINE_CONNECTED "for i in $(seq %d); do exec {c}<>/dev/tcp/127.0.0.1/%d; done"
+
+/* The test saw text looking at the live server as shell does (on $!): the Reproduce
+ * line runs shell there and prints the same (testlib's tl_note_seen), so that it shows
+ * the wrong state again and the Reproduce check can tell. */
+static void show_seen(struct srv *s, const char *shell, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void show_seen(struct srv *s, const char *shell, const char *fmt, ...)
+{
+    char text[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    tl_note_seen(s->p, shell, text);
+}
+
+/* Its children, one pid a line, as `pgrep -P $!` prints them. */
+static void show_children(struct srv *s)
+{
+    pid_t kids[64];
+    char text[256];
+    int n = tl_proc_children(s->pid, kids, 64), len = 0;
+    text[0] = '\0';
+    for (int i = 0; i < n && len < (int)sizeof text - 12; i++)
+        len += snprintf(text + len, sizeof text - (size_t)len, "%d\n", (int)kids[i]);
+    show_seen(s, "pgrep -P $!", "%s", text);
+}
+
+/* Its threads, as `ls /proc/$!/task | wc -l` counts them. */
+static void show_threads(struct srv *s, int n)
+{
+    show_seen(s, "ls /proc/$!/task | wc -l", "%d\n", n);
+}
+
+/* The system call it waits in, as `cut -d' ' -f1 /proc/$!/syscall` prints it (its
+ * number; "running" while it runs: give it a moment to block again). Nothing shown
+ * when /proc does not say. */
+static void show_syscall(struct srv *s)
+{
+    char path[64], word[32] = "";
+    snprintf(path, sizeof path, "/proc/%d/syscall", (int)s->pid);
+    double until = tl_now_ms() + tl_deadline(1000);
+    for (;;) {
+        FILE *f = fopen(path, "r");
+        int k = f ? fscanf(f, "%31s", word) : 0;
+        if (f)
+            fclose(f);
+        if (k != 1 || strcmp(word, "running") || tl_now_ms() >= until)
+            break;
+        tl_sleep_ms(10);
+    }
+    if (word[0] >= '0' && word[0] <= '9')
+        show_seen(s, "cut -d' ' -f1 /proc/$!/syscall", "%s\n", word);
+}
+
 /* Connect n clients and have each one served a line (they stay connected). */
 static void serve_clients(struct srv *s, int *fds, int n)
 {
+    srv_peer(s, LINE_SERVED, n, s->port);
     for (int i = 0; i < n; i++) {
         fds[i] = connect_or_fail(s);
         exchange_ok(s, fds[i], "which mechanism serves me?\n", "a client among several");
@@ -139,16 +206,21 @@ Test(thread, really_uses_threads, .init = tl_setup, .fini = tl_teardown, .timeou
     srv_start(&s, "thread", NULL, NULL);
     serve_clients(&s, fds, NCLIENTS);
     int kids = children_count(s.pid);
-    if (kids > 0)
+    if (kids > 0) {
+        show_children(&s);
         srv_fail(&s, SIGTERM, "-m thread: with %d clients connected the server has %d child "
                  "process(es): the thread model serves each client in a thread "
-                 "(pthread_create), never in a process.", NCLIENTS, kids);
+                 "(pthread_create), never in a process (the Reproduce line lists them).",
+                 NCLIENTS, kids);
+    }
     int n = wait_threads(s.pid, NCLIENTS + 1, 1 << 20, 1000);
-    if (n < NCLIENTS + 1)
+    if (n < NCLIENTS + 1) {
+        show_threads(&s, n);
         srv_fail(&s, SIGTERM, "-m thread: with %d clients connected (each served a line) "
                  "the server has %d thread(s) (/proc/%d/task): expected a thread per client "
                  "besides the one that accepts, at least %d.", NCLIENTS, n, (int)s.pid,
                  NCLIENTS + 1);
+    }
     expect_no_fork(&s, "the thread model uses threads only.");
     close_all(fds, NCLIENTS);
     finish(&s, false);
@@ -164,22 +236,27 @@ Test(pool, really_uses_a_pool_of_threads, .init = tl_setup, .fini = tl_teardown,
     int fds[2 * POOL_WORKERS];
     srv_start(&s, "pool", POOL_ARGS, NULL);
     serve_clients(&s, fds, POOL_WORKERS);
+    srv_peer(&s, LINE_CONNECTED, POOL_WORKERS, s.port);
     for (int i = POOL_WORKERS; i < 2 * POOL_WORKERS; i++)
         fds[i] = connect_or_fail(&s);
     tl_sleep_ms(200); /* time to make a thread per client, if it does */
     int kids = children_count(s.pid);
-    if (kids > 0)
+    if (kids > 0) {
+        show_children(&s);
         srv_fail(&s, SIGTERM, "-m pool -w %d: with %d clients connected the server has %d "
                  "child process(es): the pool's workers are threads, never processes.",
                  POOL_WORKERS, 2 * POOL_WORKERS, kids);
+    }
     int n = wait_threads(s.pid, POOL_WORKERS, POOL_WORKERS + 2, 1000);
-    if (n < POOL_WORKERS || n > POOL_WORKERS + 2)
+    if (n < POOL_WORKERS || n > POOL_WORKERS + 2) {
+        show_threads(&s, n);
         srv_fail(&s, SIGTERM, "-m pool -w %d: with %d clients connected (%d of them served "
                  "a line) the server has %d thread(s) (/proc/%d/task): a pool starts its %d "
                  "worker threads once and makes no thread per client (%d to %d threads in "
                  "all: the workers, the main thread, perhaps an acceptor).", POOL_WORKERS,
                  2 * POOL_WORKERS, POOL_WORKERS, n, (int)s.pid, POOL_WORKERS, POOL_WORKERS,
                  POOL_WORKERS + 2);
+    }
     expect_no_fork(&s, "the pool's workers are threads.");
     close_all(fds, 2 * POOL_WORKERS);
     finish(&s, false);
@@ -194,14 +271,18 @@ static void t_event(const char *m, const char *call, const char *other)
     srv_start(&s, m, NULL, NULL);
     serve_clients(&s, fds, NCLIENTS);
     int kids = children_count(s.pid), n = thread_count(s.pid);
-    if (kids > 0)
+    if (kids > 0) {
+        show_children(&s);
         srv_fail(&s, SIGTERM, "-m %s: with %d clients connected the server has %d child "
                  "process(es): an event loop serves every client in one process.", m,
                  NCLIENTS, kids);
-    if (n != 1)
+    }
+    if (n != 1) {
+        show_threads(&s, n);
         srv_fail(&s, SIGTERM, "-m %s: with %d clients connected the server has %d threads "
                  "(/proc/%d/task): an event loop serves every client from one thread.", m,
                  NCLIENTS, n, (int)s.pid);
+    }
     pid_t who[8];
     int a = tl_trace_callers(s.pid, call, who, 8), b = tl_trace_callers(s.pid, other, who + 4, 4);
     bool self = false;
@@ -209,10 +290,15 @@ static void t_event(const char *m, const char *call, const char *other)
         self |= who[i] == s.pid;
     for (int i = 0; i < (b > 0 ? b : 0); i++)
         self |= who[4 + i] == s.pid;
-    if (a >= 0 && !self)
+    if (a >= 0 && !self) {
+        show_syscall(&s);
         srv_fail(&s, SIGTERM, "-m %s: the server served %d clients without ever calling "
-                 "%s() (or %s()): the %s model waits for its sockets with %s.", m, NCLIENTS,
-                 call, other, m, call);
+                 "%s() (or %s()): the %s model waits for its sockets with %s. (The "
+                 "Reproduce line prints the number of the system call it waits in, from "
+                 "/proc/PID/syscall; on x86-64 23 is select, 270 pselect6, 7 poll, 271 "
+                 "ppoll, 232 epoll_wait, 281 epoll_pwait.)", m, NCLIENTS, call, other, m,
+                 call);
+    }
     expect_no_fork(&s, "an event loop serves every client in one process.");
     close_all(fds, NCLIENTS);
     finish(&s, false);
@@ -342,6 +428,10 @@ Test(fork, fork_failure_costs_one_client, .init = tl_setup, .fini = tl_teardown,
 {
     struct srv s;
     srv_start(&s, "fork", NULL, "fork_fail=2");
+    /* the line's clients: the first served, the second closed without a reply */
+    srv_peer(&s, "exec 7<>/dev/tcp/127.0.0.1/%d; echo 'first client' >&7; read -t 3 -r l <&7; "
+             "exec 7<&-; exec 8<>/dev/tcp/127.0.0.1/%d; timeout 2 cat <&8 >&2; exec 8<&-",
+             s.port, s.port);
     int a = connect_or_fail(&s);
     exchange_ok(&s, a, "first client\n", "the first client (its fork succeeds)");
     close(a);
@@ -370,6 +460,7 @@ Test(fork, fork_failure_costs_one_client, .init = tl_setup, .fini = tl_teardown,
                        "Close its connection, report \"shake_server: fork: REASON\" on "
                        "stderr, go back to accept().\n  %s", tl_explain(&r));
     }
+    srv_peer(&s, "echo 'third client' | socat -t 2 - " SRV_TCP " >&2", s.port);
     int c = connect_or_fail(&s);
     exchange_ok(&s, c, "third client\n", "the client after a failed fork() (the server must "
                 "go back to accept() and fork for it as usual)");
