@@ -18,32 +18,59 @@
  * child is the only reader). Otherwise, after timeout_ms or once the program has
  * ended, the child seen (0 if none) with *parent_reads true if the parent was seen
  * holding a read end beside its child and never without it. */
-static pid_t find_child(tl_proc *p, int timeout_ms, bool *parent_reads)
+/* Scan the program's tree: its child's pid (0 if none yet), and whether the parent
+ * (the program) holds the read end of a pipe. */
+static pid_t scan_tree(tl_proc *p, bool *parent_reads, bool *parent_seen)
 {
     static tl_ptree t;
-    struct timespec nap = { 0, 2000000 };
     pid_t child = 0;
-    for (int waited = 0; waited < timeout_ms && tl_alive(p); waited += 2) {
-        tl_ptree_scan(tl_pid(p), &t, true);
-        bool reads = false, parent_seen = false;
-        for (int i = 0; i < t.n; i++) {
-            if (t.p[i].pid != tl_pid(p)) {
-                child = t.p[i].pid;
-                continue;
-            }
-            parent_seen = true;
-            for (int k = 0; k < t.p[i].nfd; k++)
-                reads = reads || (t.p[i].fd[k].pipe && t.p[i].fd[k].mode == 'r');
+    *parent_reads = *parent_seen = false;
+    tl_ptree_scan(tl_pid(p), &t, true);
+    for (int i = 0; i < t.n; i++) {
+        if (t.p[i].pid != tl_pid(p)) {
+            child = t.p[i].pid;
+            continue;
         }
-        if (child > 0 && parent_seen && !reads) {
-            *parent_reads = false;
-            return child;
-        }
-        if (child > 0 && parent_seen)
-            *parent_reads = true; /* until the parent is seen without it */
-        nanosleep(&nap, NULL);
+        *parent_seen = true;
+        for (int k = 0; k < t.p[i].nfd; k++)
+            *parent_reads = *parent_reads || (t.p[i].fd[k].pipe && t.p[i].fd[k].mode == 'r');
     }
     return child;
+}
+
+/* Wait (up to timeout_ms) for the child, and return it as soon as the parent is seen
+ * without the pipe's read end, or has been seen holding it for hold_ms: a buggy parent
+ * must still be sending (400 MB) when its child is killed, or there is nothing to see,
+ * and on a fast machine it sends them in well under 500 ms. Killing the child while a
+ * correct parent has not closed its read end yet is harmless: it closes it next, and
+ * its write() then fails with EPIPE all the same. */
+static pid_t find_child(tl_proc *p, int timeout_ms, int hold_ms, bool *parent_reads)
+{
+    struct timespec nap = { 0, 2000000 };
+    int held = 0;
+    for (int waited = 0; waited < timeout_ms && tl_alive(p); waited += 2) {
+        bool reads, seen;
+        pid_t child = scan_tree(p, &reads, &seen);
+        *parent_reads = child > 0 && seen && reads;
+        if (child > 0 && seen && (!reads || (held += 2) >= hold_ms))
+            return child;
+        nanosleep(&nap, NULL);
+    }
+    return 0;
+}
+
+/* After the kill: watch (up to timeout_ms) whether the parent drops the read end. A
+ * parent that ends on its own was not blocked as its own reader. */
+static void watch_parent(tl_proc *p, int timeout_ms, bool *parent_reads)
+{
+    struct timespec nap = { 0, 2000000 };
+    for (int waited = 0; *parent_reads && waited < timeout_ms; waited += 2) {
+        bool reads, seen;
+        scan_tree(p, &reads, &seen);
+        if (!tl_alive(p) || !seen || !reads)
+            *parent_reads = false;
+        nanosleep(&nap, NULL);
+    }
 }
 
 /* The child is killed while the parent still has hundreds of megabytes to send: the
@@ -56,12 +83,11 @@ Test(pipe_sum, reader_killed, .init = tl_setup, .fini = tl_teardown, .timeout = 
     tl_proc *p = tl_start(&(tl_opts){ .argv = TL_ARGV("pipe_sum", "-n", "100000000", "-s", seed),
                                       .deadline_ms = 8000 });
     bool parent_reads = false;
-    /* 500 ms of scans: the parent of a buggy program must still be sending (400 MB) when
-     * its child is killed, or there is nothing to see */
-    pid_t child = find_child(p, tl_deadline(500), &parent_reads);
+    pid_t child = find_child(p, tl_deadline(3000), 100, &parent_reads);
     if (child > 0) {
         kill(child, SIGKILL);
         tl_note_action(p, "pkill -KILL -P $!"); /* the Reproduce line kills it too */
+        watch_parent(p, tl_deadline(500), &parent_reads);
     }
     struct sum_run u;
     memset(&u, 0, sizeof u);
