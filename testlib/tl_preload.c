@@ -59,6 +59,10 @@
  *     a handler installed without SA_RESTART (otherwise no signal can interrupt the
  *     call: the kernel restarts it, and nothing is injected). The test that uses it
  *     sends such signals: the injection only makes the unlucky timing certain.
+ *     accept_fail=N makes the Nth accept()/accept4() of each process fail, without
+ *     taking a connection, with errno accept_errno=E (a number; default EMFILE): how a
+ *     test reaches a server's other accept() errors (ENFILE, the system's file table
+ *     full; EBADF, an unexpected one). Example: TL_PERTURB=accept_fail=2,accept_errno=23.
  *
  *  3. Guard: a shared file mapping whose address the kernel chooses (mmap(NULL, LEN, ...,
  *     MAP_SHARED, FD, ...)) is placed right before a page that is reserved and
@@ -110,6 +114,7 @@ static const char *point_names[P_COUNT] = { "fork_child", "fork_parent", "kill",
 static long delay_min[P_COUNT], delay_max[P_COUNT];
 static long fork_fail_at, fork_calls;   /* fork_fail=N; this process's forks so far */
 static long shmget_fail_at, shmget_calls, shmat_fail_at, shmat_calls; /* the same for them */
+static long accept_fail_at, accept_calls, accept_errno = EMFILE; /* accept_fail=N, accept_errno=E */
 static bool fork_failed;                /* a fork() of this process returned -1 */
 static long wait_eintr_at, wait_calls;  /* wait_eintr=N; this process's blocking waits */
 static bool interruptible;              /* a handler installed without SA_RESTART */
@@ -454,6 +459,10 @@ static void parse_spec(const char *spec)
             shmat_fail_at = atol(eq + 1);
         if (!strcmp(tok, "wait_eintr"))
             wait_eintr_at = atol(eq + 1);
+        if (!strcmp(tok, "accept_fail"))
+            accept_fail_at = atol(eq + 1);
+        if (!strcmp(tok, "accept_errno"))
+            accept_errno = atol(eq + 1);
         for (int i = 0; i < P_COUNT; i++) {
             if (strcmp(tok, point_names[i]))
                 continue;
@@ -544,7 +553,7 @@ pid_t fork(void)
     if (pid < 0)
         fork_failed = true;
     if (pid == 0) {
-        fork_calls = shmget_calls = shmat_calls = wait_calls = 0;
+        fork_calls = shmget_calls = shmat_calls = wait_calls = accept_calls = 0;
         memset(waits_noted, 0, sizeof waits_noted); /* a new process: its own first waits */
         rng ^= (uint64_t)getpid() << 17;
         delay(P_FORK_CHILD);
@@ -1134,9 +1143,14 @@ static int traced_accept(int fd, struct sockaddr *a, socklen_t *len, int flags, 
 {
     struct sockaddr_storage peer;
     socklen_t plen = sizeof peer;
-    int rc = four ? real_accept4(fd, (struct sockaddr *)&peer, &plen, flags)
+    int rc, e;
+    if (accept_fail_at > 0 && ++accept_calls == accept_fail_at) { /* accept_fail=N */
+        rc = -1, e = (int)accept_errno;
+    } else {
+        rc = four ? real_accept4(fd, (struct sockaddr *)&peer, &plen, flags)
                   : real_accept(fd, (struct sockaddr *)&peer, &plen);
-    int e = errno;
+        e = errno;
+    }
     if (rc >= 0 && a && len) {
         memcpy(a, &peer, *len < plen ? *len : plen);
         *len = plen;

@@ -396,3 +396,67 @@ Test(reuseport, sigterm_as_parent_waits, .init = tl_setup, .fini = tl_teardown, 
               tl_explain(&r));
     tl_result_free(&r);
 }
+
+/* ---------- fork, thread: accept() errors other than EINTR ---------- */
+
+/* TL_PERTURB=accept_fail=N,accept_errno=E (tl_preload.c) makes the server's Nth accept()
+ * fail with E. ENFILE (the system's file table full: "accept out of descriptors") costs
+ * nothing but a line: the server reports it and keeps serving. EBADF, an accept() error
+ * the server cannot expect, ends it: one line "shake_server: WHAT: REASON", exit 1, its
+ * children or threads ended. */
+static void t_accept_errors(const char *m)
+{
+    struct srv s;
+    char perturb[64];
+    snprintf(perturb, sizeof perturb, "accept_fail=2,accept_errno=%d", ENFILE);
+    srv_start(&s, m, NULL, perturb);
+    int a = edge_connect(&s, 0);
+    edge_exchange(&s, a, "first client\n", "the first client (the next accept() fails with "
+                  "ENFILE: the system's file table is full)");
+    int b = edge_connect(&s, 0);
+    edge_exchange(&s, b, "served after ENFILE\n", "a client after accept() failed with ENFILE "
+                  "(report it on stderr and keep accepting, as for EMFILE)");
+    close(a), close(b);
+    double took;
+    tl_result r = srv_stop(&s, 2000, &took);
+    cr_assert(r.exited && r.status == 0 && r.err_len > 0 && srv_output_ok(&s, &r, true, msg,
+              sizeof msg), "-m %s, accept() failed once with ENFILE: the server must report it "
+              "(\"shake_server: accept: REASON\"), keep serving, then exit 0 at SIGTERM; it %s, "
+              "stderr \"%s\"%s%s.\n  %s", m, tl_ending(&r), tl_shown_text(r.err, r.err_len, 200),
+              r.err_len > 0 ? "; " : "", r.err_len > 0 ? msg : "", tl_explain(&r));
+    tl_result_free(&r);
+
+    snprintf(perturb, sizeof perturb, "accept_fail=1,accept_errno=%d", EBADF);
+    srv_start(&s, m, NULL, perturb);
+    /* a client, for a server that calls accept() only once one is waiting; one that
+     * calls it at once has already failed (and the connection is refused) */
+    int c = tl_tcp_connect(s.port, 0);
+    double until = tl_now_ms() + tl_deadline(2000);
+    while (tl_alive(s.p) && tl_now_ms() < until)
+        tl_sleep_ms(5);
+    if (c >= 0)
+        close(c);
+    if (tl_alive(s.p))
+        srv_fail(&s, SIGTERM, "-m %s, its first accept() failed with EBADF, an error the "
+                 "server cannot expect: it must report it and exit 1 at once; it was still "
+                 "running 2 s later (only EINTR, ECONNABORTED and running out of descriptors "
+                 "or memory are retried)", m);
+    r = srv_wait(&s);
+    cr_assert(r.exited && r.status == 1 && tl_one_line(r.err) &&
+              !strncmp(r.err, "shake_server: ", 14) && srv_output_ok(&s, &r, true, msg,
+              sizeof msg), "-m %s, its first accept() failed with EBADF: the server must print "
+              "one line \"shake_server: accept: REASON\" and exit 1; it %s, stderr \"%s\".\n  %s",
+              m, tl_ending(&r), tl_shown_text(r.err, r.err_len, 200), tl_explain(&r));
+    cr_assert(tl_clean(&r), "-m %s, accept() failed with EBADF: %s", m, tl_explain(&r));
+    tl_result_free(&r);
+}
+
+Test(fork, accept_errors, .init = tl_setup, .fini = tl_teardown, .timeout = 30)
+{
+    t_accept_errors("fork");
+}
+
+Test(thread, accept_errors, .init = tl_setup, .fini = tl_teardown, .timeout = 30)
+{
+    t_accept_errors("thread");
+}
