@@ -463,3 +463,65 @@ Test(client, stdout_closed_early)
     cr_assert(tl_clean(&r), "shake_client | head -c 100: %s", tl_explain(&r));
     tl_result_free(&r);
 }
+
+/* ---------- the reader takes a reset; a timeout while connecting ---------- */
+
+/* The server resets the connection (SO_LINGER 0) while the writer waits for stdin: the
+ * reader's read() fails with ECONNRESET, a run-time error: "shake_client: read from
+ * server: Connection reset by peer", the writer ended and reaped, exit 1. */
+Test(client, reader_sees_a_reset)
+{
+    char port[16];
+    int lfd = test_listener(port, sizeof port);
+    tl_proc *p = tl_start(&(tl_opts){ .argv = TL_ARGV("shake_client", "127.0.0.1", port),
+                                      .stdin_pipe = true, .deadline_ms = 10000 });
+    int fd = accept_client(lfd, p, 3000);
+    write_stdin(p, "ping\n");
+    char got[8];
+    size_t n = tl_recv_all(fd, got, 5, REPLY_MS, NULL);
+    struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+    cr_assert(setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg) == 0);
+    close(fd), close(lfd);
+    tl_result r = tl_wait(p);
+    cr_assert(n == 5 && r.exited && r.status == 1 && tl_one_line(r.err) &&
+              !strncmp(r.err, "shake_client: read from server: ", 32), "the server reset the "
+              "connection (RST) while the client waited: its reader's read() fails with "
+              "ECONNRESET, a run-time error: one line \"shake_client: read from server: "
+              "Connection reset by peer\" and exit 1; it %s with stderr \"%s\".\n  %s",
+              tl_ending(&r), tl_shown_text(r.err, r.err_len, 200), tl_explain(&r));
+    cr_assert(tl_clean(&r), "the server reset the connection: %s", tl_explain(&r));
+    tl_result_free(&r);
+}
+
+/* -t 1 and a server whose accept queue is full (listen backlog 0, one connection already
+ * waiting): the kernel drops the client's SYN and connect() blocks until the alarm
+ * interrupts it (EINTR: SIGALRM caught without SA_RESTART); the provided main then
+ * prints "shake_client: Time out!"; exit 1 after about 1 s. */
+Test(client, timeout_while_connecting)
+{
+    struct sockaddr_in sa = { .sin_family = AF_INET };
+    socklen_t sl = sizeof sa;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    tl_test_is_peer(); /* the full server is the test */
+    int lfd = socket(AF_INET, SOCK_STREAM, 0);
+    cr_assert(lfd >= 0 && bind(lfd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+              listen(lfd, 0) == 0 && getsockname(lfd, (struct sockaddr *)&sa, &sl) == 0,
+              "test setup: cannot listen");
+    int port = ntohs(sa.sin_port), filler = tl_tcp_connect(port, 0);
+    cr_assert(filler >= 0, "test setup: cannot fill the accept queue");
+    char ports[16];
+    snprintf(ports, sizeof ports, "%d", port);
+    tl_result r = tl_run(&(tl_opts){ .argv = TL_ARGV("shake_client", "-t", "1", "127.0.0.1",
+                                     ports), .stdin_pipe = true, .deadline_ms = 5000 });
+    close(filler), close(lfd);
+    cr_assert(!r.timed_out && r.exited && r.status == 1 &&
+              !strcmp(r.err, "shake_client: Time out!\n") && r.out_len == 0, "-t 1 and a server "
+              "that never completes the connection (its accept queue full): connect() must "
+              "be interrupted by the alarm after 1 s (SIGALRM caught without SA_RESTART; "
+              "start_timeout is called before connecting) and the client print \"shake_client: "
+              "Time out!\", exit 1; it %s after %.0f ms, stderr \"%s\".\n  %s", tl_ending(&r),
+              r.elapsed_ms, tl_shown_text(r.err, r.err_len, 200), tl_explain(&r));
+    cr_assert(r.elapsed_ms >= 950, "-t 1: the client gave up after %.0f ms, before its 1 s.\n  %s",
+              r.elapsed_ms, tl_explain(&r));
+    tl_result_free(&r);
+}
