@@ -23,7 +23,7 @@ struct submission {
     char *notes;       /* what unpacking skipped */
     int skip;          /* already graded */
     int pending;       /* exercises not yet finished */
-    double started;
+    double started;    /* CLOCK_MONOTONIC seconds when its first job started */
 };
 
 struct discover_opts {

@@ -310,6 +310,8 @@ int grade_exercise(const struct grade_ctx *g, const struct submission *s,
     char *dir = xasprintf("%s/%s", root, ex->name);
     rm_rf(jd);
     int rc = make_job_dir(g, jd, err);
+    if (rc == 0)
+        jobrec_queued(jd, g->queued_s);
     if (rc == 0 && (!from || !is_dir(from)))
         jobrec_note(jd, "notsubmitted", "");
     else if (rc == 0 && work_copy(g, from, root, ex, jd, err) == 0)

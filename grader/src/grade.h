@@ -22,6 +22,7 @@ struct grade_ctx {
     int slot;             /* parallel slot of this worker */
     int keep;             /* keep work copies (debugging) */
     const char *time_scale;  /* TL_TIME_SCALE for the tests, or NULL */
+    double queued_s;      /* how long this job waited for a slot (--timings) */
 };
 
 /* JOBDIR of a submission's exercise (a new string). */

@@ -66,7 +66,8 @@ char *gradefile_format(const struct grade *g)
         buf_printf(&b, "exercise\t%s\t%s\t%s\t%s\t%d\t", e->name, fmt_points(e->score),
                    fmt_points(e->max), e->state, e->warnings);
         put_flags(&b, e->flags);
-        buf_printf(&b, "\t%.2f/%.2f/%.2f\t", e->secs[0], e->secs[1], e->secs[2]);
+        buf_printf(&b, "\t%.2f/%.2f/%.2f/%.2f/%.2f/%.2f/%.2f\t", e->secs[0], e->secs[1],
+                   e->secs[2], e->queued, e->cpu[0], e->cpu[1], e->cpu[2]);
         put_text(&b, e->note ? e->note : "");
         buf_puts(&b, "\n");
         for (int k = 0; k < g->ntests; k++) {
@@ -118,7 +119,8 @@ static void read_line(struct grade *g, char **f, int n)
                               .state = f[4], .warnings = atoi(f[5]),
                               .flags = n >= 7 ? parse_flags(f[6]) : 0, .note = note };
         if (n >= 8)
-            sscanf(f[7], "%lf/%lf/%lf", &e.secs[0], &e.secs[1], &e.secs[2]);
+            sscanf(f[7], "%lf/%lf/%lf/%lf/%lf/%lf/%lf", &e.secs[0], &e.secs[1], &e.secs[2],
+                   &e.queued, &e.cpu[0], &e.cpu[1], &e.cpu[2]);
         grade_add_ex(g, &e);
     } else if (n >= 6 && strcmp(f[0], "test") == 0) {
         struct grade_test t = { .ex = f[1], .test = f[2], .points = atof(f[3]),

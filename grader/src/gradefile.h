@@ -11,8 +11,9 @@
  *             FLAGS: "-" or a comma list of noiso (ran without namespaces), limit (a
  *                    sandbox limit fired or the run was stopped), forged (records were
  *                    forged); TIMES: the wall seconds of the build, the test run and
- *                    the memory check, "B/T/M" (0: not run); NOTE: the first line of what
- *                    happened, or "-"
+ *                    the memory check, the wait for a slot, then the CPU seconds of the
+ *                    three steps, "B/T/M/Q/CB/CT/CM" (0: not run; older files: "B/T/M");
+ *                    NOTE: the first line of what happened, or "-"
  *   test      EXERCISE TEST POINTS MAX STATUS     (STATUS: PASS FAIL CRASH TIMEOUT
  *                                                   MISSING MEMCHECK NOTRUN CONFLICT ...)
  *   total     SCORE MAX
@@ -27,7 +28,9 @@ struct grade_ex {
     char *name, *state, *note;
     double score, max;
     int warnings, flags;
-    double secs[3];      /* build, tests, memcheck */
+    double secs[3];      /* build, tests, memcheck: wall seconds */
+    double cpu[3];       /* the same steps' CPU seconds (user + system) */
+    double queued;       /* seconds waiting for a slot (after the submission's first job) */
 };
 
 struct grade_test {

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -304,6 +305,8 @@ static void read_verdict(const char *path, int sandbox_status, struct job_outcom
     out->no_isolation = ok && !v.isolated;
     out->leftovers = v.leftovers < 0 ? 0 : v.leftovers;
     out->limit_at_ms = v.limit_at_ms;
+    if (ok && v.cpu_ms >= 0)        /* the cgroup's figure: every process of the run */
+        out->cpu_secs = (double)v.cpu_ms / 1e3;
     const char *st = out->vstatus;
     out->timed_out = strcmp(st, "time") == 0;
     out->log_capped = strcmp(st, "output") == 0;
@@ -333,10 +336,10 @@ static int run_sandboxed(const struct job_runner *r, const struct job_spec *spec
     unlink(verdict);
     int rc = run_local(&outer, out, err);
     if (rc == 0 && !out->timed_out) {
-        double secs = out->secs;
+        double secs = out->secs, cpu = out->cpu_secs;
         int status = out->status;
         memset(out, 0, sizeof *out);
-        out->secs = secs;
+        out->secs = secs, out->cpu_secs = cpu;
         read_verdict(verdict, status, out);
     } else if (rc == 0)
         snprintf(out->message, sizeof out->message, "the sandbox did not stop in time");
@@ -371,6 +374,18 @@ int job_run(const struct job_runner *r, const struct job_spec *spec, struct job_
     return r->run(r, spec, out, err);
 }
 
+/* CPU seconds of every descendant this process reaped so far (they are all reaped here
+ * or by a reaped parent: the worker is a subreaper). A job's share is the difference
+ * around it; the memory check's sub-worker is reaped only after the tests' step ends. */
+static double children_cpu(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_CHILDREN, &ru) == -1)
+        return 0;
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 /* The local runner: fork, supervise, kill the tree. */
 static int run_local(const struct job_spec *spec, struct job_outcome *out, char *err)
 
@@ -380,7 +395,7 @@ static int run_local(const struct job_spec *spec, struct job_outcome *out, char 
     if (mkdir_p(spec->tmpdir, err) == -1)
         return -1;
     char **env = job_environment(spec);
-    double start = now_s();
+    double start = now_s(), cpu0 = children_cpu();
     pid_t pid = fork();
     if (pid == -1) {
         snprintf(err, ERRLEN, "cannot fork: %s", strerror(errno));
@@ -398,6 +413,7 @@ static int run_local(const struct job_spec *spec, struct job_outcome *out, char 
     if (!main_done)
         waitpid(pid, &out->status, 0);
     out->secs = now_s() - start;
+    out->cpu_secs = children_cpu() - cpu0;
     rm_rf(spec->tmpdir);
     free(env);
     return 0;

@@ -49,6 +49,7 @@ struct job_outcome {
     int log_capped;      /* stopped because its output passed log_cap */
     int leftovers;       /* processes still alive after it ended, killed by the grader */
     double secs;         /* wall-clock duration */
+    double cpu_secs;     /* CPU time (user + system) of its whole tree */
     /* From the sandbox's verdict (isolated runs only; "" otherwise): */
     char vstatus[16];    /* ok exit signal time memory pids output disk error */
     char message[256];   /* what happened, in a student's words */

@@ -85,8 +85,8 @@ int jobrec_note(const char *jd, const char *kind, const char *text)
 int jobrec_step(const char *jd, enum job_step s, const struct job_outcome *o)
 {
     struct buf b = { 0 };
-    buf_printf(&b, "step\t%s\t%d\t%d\t%d\t%d\t%.3f\t%s\t%lld\t%d\t", jobrec_step_name(s),
-               o->status, o->timed_out, o->log_capped, o->leftovers, o->secs,
+    buf_printf(&b, "step\t%s\t%d\t%d\t%d\t%d\t%.3f\t%.3f\t%s\t%lld\t%d\t", jobrec_step_name(s),
+               o->status, o->timed_out, o->log_capped, o->leftovers, o->secs, o->cpu_secs,
                o->vstatus[0] ? o->vstatus : "-", o->limit_at_ms, o->no_isolation);
     escaped(&b, o->message);
     buf_puts(&b, "\n");
@@ -95,10 +95,19 @@ int jobrec_step(const char *jd, enum job_step s, const struct job_outcome *o)
     return rc;
 }
 
-/* FIELDS[0..n) of a "step" record into R. */
+int jobrec_queued(const char *jd, double secs)
+{
+    struct buf b = { 0 };
+    buf_printf(&b, "queued\t%.3f\n", secs);
+    int rc = append(jd, &b);
+    buf_free(&b);
+    return rc;
+}
+
+/* FIELDS[0..n) of a "step" record into R (12 fields; 11: an older record without CPU). */
 static void read_step(char **f, int n, struct job_record *r)
 {
-    int i = n == 11 ? jobrec_step_index(f[1]) : -1;
+    int i = n == 11 || n == 12 ? jobrec_step_index(f[1]) : -1;
     if (i < 0)
         return;
     struct job_outcome *o = &r->step[i];
@@ -108,6 +117,8 @@ static void read_step(char **f, int n, struct job_record *r)
     o->log_capped = atoi(f[4]);
     o->leftovers = atoi(f[5]);
     o->secs = atof(f[6]);
+    if (n == 12)
+        o->cpu_secs = atof(f[7]), f++;
     snprintf(o->vstatus, sizeof o->vstatus, "%s", strcmp(f[7], "-") == 0 ? "" : f[7]);
     o->limit_at_ms = atoll(f[8]);
     o->no_isolation = atoi(f[9]);
@@ -118,9 +129,9 @@ static void read_step(char **f, int n, struct job_record *r)
 
 static void read_line(char *line, struct job_record *r)
 {
-    char *f[12];
+    char *f[13];
     int n = 0;
-    for (char *p = line; n < 12; ) {
+    for (char *p = line; n < 13; ) {
         f[n++] = p;
         p = strchr(p, '\t');
         if (!p)
@@ -129,6 +140,10 @@ static void read_line(char *line, struct job_record *r)
     }
     if (strcmp(f[0], "step") == 0) {
         read_step(f, n, r);
+        return;
+    }
+    if (strcmp(f[0], "queued") == 0 && n == 2) {
+        r->queued_s = atof(f[1]);
         return;
     }
     struct buf *dest[] = { NULL, &r->missing, &r->errors, &r->warnings, &r->memskip };

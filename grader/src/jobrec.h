@@ -9,10 +9,13 @@
  *   error    TEXT                     the grader could not do something (work copy, start)
  *   warning  TEXT                     shown first in the feedback (NO ISOLATION)
  *   memskip  TEXT                     the memory check did not run: the tests it requires
- *   step     NAME STATUS TIMED_OUT CAPPED LEFTOVERS SECS VSTATUS LIMIT_AT NOISO MESSAGE
+ *   queued   SECS                     the job waited SECS for a slot after its submission's
+ *                                     first job started
+ *   step     NAME STATUS TIMED_OUT CAPPED LEFTOVERS SECS CPU VSTATUS LIMIT_AT NOISO MESSAGE
  *            one per step run (NAME: build tests memcheck): a struct job_outcome, STATUS
- *            its wait status (-1: never started), VSTATUS the sandbox's verdict status
- *            ("-" when not sandboxed), LIMIT_AT the monotonic ms a limit fired (0: none)
+ *            its wait status (-1: never started), SECS and CPU its wall and CPU seconds,
+ *            VSTATUS the sandbox's verdict status ("-" when not sandboxed), LIMIT_AT the
+ *            monotonic ms a limit fired (0: none). (Records without CPU read as 0.)
  * A later step record of the same NAME replaces an earlier one.
  */
 #ifndef GRADER_JOBREC_H
@@ -26,6 +29,7 @@ enum job_step { STEP_BUILD, STEP_TESTS, STEP_MEMCHECK, NSTEPS };
 struct job_record {
     int notsubmitted;
     struct buf missing, errors, warnings, memskip;   /* one line each, '\n'-ended */
+    double queued_s;                                  /* waiting for a slot */
     int ran[NSTEPS];                                  /* a step record was read */
     struct job_outcome step[NSTEPS];
 };
@@ -38,6 +42,7 @@ int jobrec_step_index(const char *name);
  * "missing", "error", "warning", "memskip". 0, or -1 with errno. */
 int jobrec_note(const char *jd, const char *kind, const char *text);
 int jobrec_step(const char *jd, enum job_step s, const struct job_outcome *o);
+int jobrec_queued(const char *jd, double secs);
 
 /* Read JD/status into R (zeroed first); a missing file reads as nothing done: the
  * caller says so. 0 when the file was read, -1 when it could not be. */

@@ -32,7 +32,9 @@ struct test_stat {
 /* Where an exercise's jobs spent their wall time (grade.tsv's TIMES). */
 struct ex_time {
     int jobs;
-    double sum[3], max[3];     /* build, tests, memcheck */
+    double sum[3], max[3];     /* build, tests, memcheck: wall */
+    double cpu[3];             /* the same steps' CPU (sum) */
+    double queued, queued_max; /* waiting for a slot */
 };
 
 struct class {
@@ -86,9 +88,13 @@ static int read_grade(struct class *c, const char *path)
             c->time[i].jobs++;
             for (int t = 0; t < 3; t++) {
                 c->time[i].sum[t] += g.ex[k].secs[t];
+                c->time[i].cpu[t] += g.ex[k].cpu[t];
                 if (g.ex[k].secs[t] > c->time[i].max[t])
                     c->time[i].max[t] = g.ex[k].secs[t];
             }
+            c->time[i].queued += g.ex[k].queued;
+            if (g.ex[k].queued > c->time[i].queued_max)
+                c->time[i].queued_max = g.ex[k].queued;
         }
     }
     for (int k = 0; k < g.ntests; k++)
@@ -176,29 +182,37 @@ static void bar(struct buf *b, double frac, int width)
         buf_add(b, i < n ? "#" : " ", 1);
 }
 
-/* "Where the time went": per exercise, the mean and longest wall seconds of each step.
- * The test run and the memory check overlap (the memory check runs beside the tests). */
+/* "Where the time went": per exercise, the mean and longest wall seconds of each step
+ * and of the wait for a slot, and each step's mean CPU seconds: a step whose CPU is far
+ * below its wall time was waiting (tests' deadlines, sleeping programs). The test run and
+ * the memory check may overlap (the memory check runs beside the tests unless it
+ * requires some of them). */
 static void timings(struct buf *b, const struct class *c)
 {
     static const char *const steps[] = { "build", "tests", "memcheck" };
-    double all = 0;
-    buf_puts(b, "Where the time went (wall seconds per job: mean / longest)\n");
-    buf_printf(b, "  %-24s %5s", "exercise", "jobs");
+    double all = 0, cpu = 0, queued = 0;
+    buf_puts(b, "Where the time went (seconds per job: wall mean / longest, and mean CPU)\n");
+    buf_printf(b, "  %-24s %5s  %13s", "exercise", "jobs", "slot wait");
     for (int t = 0; t < 3; t++)
-        buf_printf(b, "  %15s", steps[t]);
+        buf_printf(b, "  %20s", steps[t]);
     buf_puts(b, "\n");
     for (int i = 0; i < c->nex; i++) {
         const struct ex_time *e = &c->time[i];
-        buf_printf(b, "  %-24s %5d", c->ex[i], e->jobs);
+        double n = e->jobs ? e->jobs : 1;
+        char cell[48];
+        snprintf(cell, sizeof cell, "%.1f / %.1f", e->queued / n, e->queued_max);
+        buf_printf(b, "  %-24s %5d  %13s", c->ex[i], e->jobs, cell);
         for (int t = 0; t < 3; t++) {
-            char cell[32];
-            snprintf(cell, sizeof cell, "%.1f / %.1f", e->jobs ? e->sum[t] / e->jobs : 0, e->max[t]);
-            buf_printf(b, "  %15s", cell);
-            all += e->sum[t];
+            snprintf(cell, sizeof cell, "%.1f / %.1f cpu %.1f", e->sum[t] / n, e->max[t],
+                     e->cpu[t] / n);
+            buf_printf(b, "  %20s", cell);
+            all += e->sum[t], cpu += e->cpu[t];
         }
+        queued += e->queued;
         buf_puts(b, "\n");
     }
-    buf_printf(b, "  total of every step of every job: %.0f s\n", all);
+    buf_printf(b, "  total of every step of every job: %.0f s wall, %.0f s CPU (%.0f%%); "
+               "waiting for a slot: %.0f s\n", all, cpu, all > 0 ? 100 * cpu / all : 0, queued);
 }
 
 static char *summary_txt(const struct class *c)

@@ -279,7 +279,9 @@ static char *grade_tsv(const struct submission *s, const struct ex_result *r, in
                               .warnings = r[i].warnings, .note = note,
                               .flags = (r[i].no_isolation ? GF_NOISO : 0) |
                                        (r[i].limit ? GF_LIMIT : 0) | (r[i].forged ? GF_FORGED : 0),
-                              .secs = { r[i].step_secs[0], r[i].step_secs[1], r[i].step_secs[2] } };
+                              .secs = { r[i].step_secs[0], r[i].step_secs[1], r[i].step_secs[2] },
+                              .cpu = { r[i].step_cpu[0], r[i].step_cpu[1], r[i].step_cpu[2] },
+                              .queued = r[i].queued_s };
         grade_add_ex(&g, &e);
         free(note);
         for (int k = 0; k < r[i].ex->nrubric; k++) {

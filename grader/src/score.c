@@ -345,8 +345,11 @@ int score_exercise(const char *jd, const struct exercise *ex, struct ex_result *
         free(log), free(answers);
         classify(jd, &st, r, &note);
         r->secs = st.step[STEP_BUILD].secs + st.step[STEP_TESTS].secs + st.step[STEP_MEMCHECK].secs;
-        for (int k = 0; k < NSTEPS; k++)
+        for (int k = 0; k < NSTEPS; k++) {
             r->step_secs[k] = st.ran[k] ? st.step[k].secs : 0;
+            r->step_cpu[k] = st.ran[k] ? st.step[k].cpu_secs : 0;
+        }
+        r->queued_s = st.queued_s;
     }
     if (r->state != EX_GRADED)
         fail_all(r, "NOTRUN", note.s);

@@ -45,6 +45,8 @@ struct ex_result {
     struct test_result *tests;  /* one per rubric line */
     double secs;
     double step_secs[3];  /* build, tests, memcheck (wall seconds; 0: not run) */
+    double step_cpu[3];   /* their CPU seconds (user + system, the whole tree) */
+    double queued_s;      /* waiting for a slot after the submission's first job began */
     int no_isolation;  /* a step ran without namespaces (degraded mode) */
     int limit;         /* a sandbox limit fired in the test run, or it was stopped */
     int forged;        /* some tests had forged records (CONFLICT) */

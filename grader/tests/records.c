@@ -55,7 +55,8 @@ static int same_outcome(const struct job_outcome *a, const struct job_outcome *b
 {
     return a->status == b->status && a->timed_out == b->timed_out &&
            a->log_capped == b->log_capped && a->leftovers == b->leftovers &&
-           (int)(a->secs * 1000) == (int)(b->secs * 1000) && !strcmp(a->vstatus, b->vstatus) &&
+           (int)(a->secs * 1000) == (int)(b->secs * 1000) &&
+           (int)(a->cpu_secs * 1000) == (int)(b->cpu_secs * 1000) && !strcmp(a->vstatus, b->vstatus) &&
            !strcmp(a->message, b->message) && a->no_isolation == b->no_isolation &&
            a->limit_at_ms == b->limit_at_ms;
 }
@@ -65,7 +66,7 @@ static void jobrec_roundtrip(const char *dir)
     char *jd = xasprintf("%s/job", dir), err[ERRLEN];
     rm_rf(jd);
     mkdir_p(jd, err);
-    struct job_outcome build = { .status = 0, .secs = 1.25 };
+    struct job_outcome build = { .status = 0, .secs = 1.25, .cpu_secs = 0.75 };
     struct job_outcome tests = { .status = 9, .timed_out = 1, .log_capped = 0, .leftovers = 3,
                                  .secs = 12.5, .vstatus = "pids", .no_isolation = 1,
                                  .limit_at_ms = 987654321012LL };
@@ -75,7 +76,7 @@ static void jobrec_roundtrip(const char *dir)
     int w = jobrec_note(jd, "missing", "td1/x.c (not found)") | jobrec_note(jd, "warning", awkward) |
             jobrec_note(jd, "memskip", "a/b c/d") | jobrec_step(jd, STEP_BUILD, &build) |
             jobrec_step(jd, STEP_TESTS, &tests) | jobrec_step(jd, STEP_TESTS, &tests2) |
-            jobrec_note(jd, "notsubmitted", "");
+            jobrec_note(jd, "notsubmitted", "") | jobrec_queued(jd, 4.5);
     expect(w == 0, "job status: written");
     struct job_record r;
     expect(jobrec_read(jd, &r) == 0, "job status: read back");
@@ -88,6 +89,7 @@ static void jobrec_roundtrip(const char *dir)
            "job status: the later tests record replaces the earlier one");
     expect(!r.ran[STEP_MEMCHECK] && r.step[STEP_MEMCHECK].status == -1,
            "job status: a step that did not run reads as not started");
+    expect(r.queued_s == 4.5, "job status: the wait for a slot the same");
     expect(jobrec_exit_code(&r.step[STEP_TESTS]) == 2 && jobrec_exit_code(&tests) == 137,
            "job status: exit codes from wait statuses");
     jobrec_free(&r);
@@ -99,7 +101,7 @@ static void grade_roundtrip(const char *dir)
     struct grade w = { .id = "alice", .total = 12.5, .max = 40 };
     struct grade_ex e1 = { .name = "td1-signals", .score = 12.5, .max = 21, .state = "graded",
                            .warnings = 2, .flags = GF_NOISO | GF_FORGED, .note = (char *)awkward,
-                           .secs = { 1.25, 30.5, 12 } };
+                           .secs = { 1.25, 30.5, 12 }, .cpu = { 0.5, 7.25, 3 }, .queued = 2.5 };
     struct grade_ex e2 = { .name = "td2-shm", .score = 0, .max = 19, .state = "build failed",
                            .note = "" };
     struct grade_test t1 = { .ex = "td1-signals", .test = "run/x", .points = 2, .max = 2,
@@ -117,7 +119,9 @@ static void grade_roundtrip(const char *dir)
              r.ex[i].max == w.ex[i].max && !strcmp(r.ex[i].state, w.ex[i].state) &&
              r.ex[i].warnings == w.ex[i].warnings && r.ex[i].flags == w.ex[i].flags &&
              r.ex[i].secs[0] == w.ex[i].secs[0] && r.ex[i].secs[1] == w.ex[i].secs[1] &&
-             r.ex[i].secs[2] == w.ex[i].secs[2] &&
+             r.ex[i].secs[2] == w.ex[i].secs[2] && r.ex[i].queued == w.ex[i].queued &&
+             r.ex[i].cpu[0] == w.ex[i].cpu[0] && r.ex[i].cpu[1] == w.ex[i].cpu[1] &&
+             r.ex[i].cpu[2] == w.ex[i].cpu[2] &&
              !strcmp(r.ex[i].note, w.ex[i].note) && !strcmp(r.tests[i].ex, w.tests[i].ex) &&
              !strcmp(r.tests[i].test, w.tests[i].test) && r.tests[i].points == w.tests[i].points &&
              r.tests[i].max == w.tests[i].max && !strcmp(r.tests[i].status, w.tests[i].status);
