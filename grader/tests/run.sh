@@ -26,6 +26,9 @@ check() {
 same() { if [ "$2" = "$3" ]; then ok "$1"; else nok "$1" "got:  $2
 want: $3"; fi; }
 GRADER_SANDBOX=$here/sandbox/sandbox; export GRADER_SANDBOX   # isolation on in every run
+# The parallel runs' -j (GRADER_TEST_JOBS; set it empty for the grader's own default, which
+# grows with the CPUs' idle time: make -C grader test GRADER_TEST_JOBS=).
+JOBS=${GRADER_TEST_JOBS--j 2}
 grader() { "$G" -T "$T" --workdir "$W" -q "$@"; }
 
 # score OUT ID [EXERCISE]: a student's total, or one exercise's score, from grade.tsv.
@@ -96,7 +99,7 @@ make_subs() {
 # ---------- 1. one LMS folder: reference, skeleton, broken, missing, tampering ----------
 test_batch1() {
   O=$B/out1
-  check "batch1: grade an LMS folder of 5 students with -j 2" grader -j 2 -o "$O" "$B/batch1"
+  check "batch1: grade an LMS folder of 5 students with ${JOBS:-the default -j}" grader $JOBS -o "$O" "$B/batch1"
   max=$(( $(max_of td1-signals) + $(max_of td9-copy) ))
   same "reference: full marks ($max)" "$(score "$O" ref)" "$max"
   for ex in td1-signals td9-copy; do
@@ -141,7 +144,7 @@ test_buggy() {
   for n in $names; do
     sub "bug-$n" "buggy/$n" td1-signals && tar -czf "$L/bug-$n.tar.gz" -C "$B/subs/bug-$n" td1-signals
   done
-  check "buggy: grade $(echo $names | wc -w) tarballs with -j 2" grader -j 2 -e td1-signals -o "$O" "$L"
+  check "buggy: grade $(echo $names | wc -w) tarballs with ${JOBS:-the default -j}" grader $JOBS -e td1-signals -o "$O" "$L"
   make -s -C "$T/td1-signals" tests ref-programs >/dev/null 2>&1
   for n in $names; do echo "$n"; done |
     xargs -P 2 -I{} sh -c "make -s -C '$T/td1-signals' IMPL=buggy/{} results >/dev/null 2>&1"
@@ -225,7 +228,7 @@ test_formats() {
   cp -R "$F/three" "$F/lms/carol"
   tar -czf "$F/lms/doe_jane_12345_submission.tgz" -C "$R" td1-signals
   head -c 3000 /dev/urandom > "$F/lms/junk.tar.gz"
-  check "formats: .tar, .zip, directory and an LMS folder in one run" grader -j 2 -e td1-signals \
+  check "formats: .tar, .zip, directory and an LMS folder in one run" grader $JOBS -e td1-signals \
     --id-regex '^([a-z]+_[a-z]+)_[0-9]+' -o "$O" "$F/one.tar" "$F/two.zip" "$F/three" "$F/lms"
   max=$(max_of td1-signals)
   for id in one two three alice bob carol doe_jane; do
@@ -331,7 +334,7 @@ test_hostile() {
   hostile_batch "$H" "$B/subs/ref/td1-signals/hello_signals.c"
   before=$(host_state)
   s=$(date +%s)
-  grader --keep -j 2 -t 40 -e td1-signals -o "$O" "$H" > "$B/hostile.err" 2>&1
+  grader --keep $JOBS -t 40 -e td1-signals -o "$O" "$H" > "$B/hostile.err" 2>&1
   check "hostile: the batch of $(echo $HOSTILE | wc -w) hostile + 1 clean finished ($(( $(date +%s) - s )) s)" \
     test -s "$O/gradebook.csv"
   same "hostile: the clean submission gets its score alone" "$(score "$O" clean td1-signals)" "$(max_of td1-signals)"
@@ -459,7 +462,7 @@ test_archives() {
   mkdir -p "$L" && cp -R "$C/." "$L/" && rm "$L/MANIFEST.tsv"
   rm -rf /tmp/sandbox-archive-escape-*
   check "archives: grade the $(wc -l < "$C/MANIFEST.tsv") cases of the corpus as one LMS folder" \
-    grader -j 2 -e td1-signals --lms -o "$O" "$L"
+    grader $JOBS -e td1-signals --lms -o "$O" "$L"
   for id in $(ls "$O" | grep -v '\.'); do
     case=$(ls "$L" | while read -r f; do [ "$(echo "$f" | sed 's/\.\(tar\.gz\|tar\|zip\)$//;s:/$::')" = "${id%~2}" ] && echo "$f"; done | head -n 1)
     [ -n "$case" ] || continue
@@ -492,7 +495,7 @@ test_similarity() {
   done
   python3 "$here/tests/plant.py" "$S/tree" "$S/class" $exs || { nok "similarity: plant.py failed"; return; }
   gs() { "$G" -T "$S/tree" --workdir "$S/work" "$@"; }
-  gs -j 2 -o "$O" --lms "$S/class" > "$B/sim.err" 2>&1
+  gs $JOBS -o "$O" --lms "$S/class" > "$B/sim.err" 2>&1
   same "similarity: the planted class is graded (6 submissions x td1, td4, td7)" "$?" 0
   check "similarity: the grader printed the step's own time" grep -q "^grader: similarity: .* in [0-9.]* s" "$B/sim.err"
   sed -n 's/^grader: similarity: /       similarity step: /p' "$B/sim.err"
