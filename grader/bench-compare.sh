@@ -83,17 +83,57 @@ run() {
       n, $1, $2 + $3, $2, $3, 100 * ($2 + $3) / ($1 > 0 ? $1 : 1) / c, c, l0, l1 }' "$B/$name.time"
 }
 wall() { cut -d' ' -f1 "$B/$1.time"; }
-# same A B: the two gradebooks are identical, or print the diff and fail.
+# cells FILE: "id exercise score" lines of a gradebook.csv (the total left out).
+cells() {
+  tr -d '\r' < "$1" | awk -F, 'NR == 1 { for (i = 2; i < NF; i++) ex[i] = $i; next }
+    { for (i = 2; i < NF; i++) print $1, ex[i], $i }' | sort
+}
+# same A B [TREE GRADER DIR]: the two gradebooks are identical, or print the diff; then
+# (TREE, GRADER: the old grader's; DIR: the submissions) the old grader grades the
+# differing submissions again (up to 3 times, while a cell's old value stays one and
+# not the new grader's): a cell where it disagrees with itself is the
+# submission's own nondeterminism (a buggy program's race: measured, the old grader
+# twice on this class differed in 4 buggy rows, references, alternatives and skeletons
+# never); a cell where only the new grader differs fails the check.
 same() {
   if cmp -s "$B/out-$1/gradebook.csv" "$B/out-$2/gradebook.csv"; then
     echo "  gradebook.csv: identical ($(($(wc -l < "$B/out-$1/gradebook.csv") - 1)) rows)"
-  else
-    echo "  gradebook.csv DIFFERS ($1 vs $2):"
-    diff "$B/out-$1/gradebook.csv" "$B/out-$2/gradebook.csv" | sed 's/^/    /'
-    fail=1
+    return
   fi
+  echo "  gradebook.csv DIFFERS ($1 vs $2):"
+  diff "$B/out-$1/gradebook.csv" "$B/out-$2/gradebook.csv" | sed 's/^/    /'
+  [ -n "${3:-}" ] || { fail=1; return; }
+  cells "$B/out-$1/gradebook.csv" > "$B/$1.cells"
+  cells "$B/out-$2/gradebook.csv" > "$B/$2.cells"
+  # "id/exercise score": the cells that differ, with the old grader's values so far
+  for f in "$1" "$2"; do awk '{ print $1 "/" $2, $3 }' "$B/$f.cells" | sort > "$B/$f.k"; done
+  join "$B/$1.k" "$B/$2.k" | awk '$2 != $3 { print $1, $2 }' > "$B/olds"
+  join "$B/$1.k" "$B/$2.k" | awk '$2 != $3 { print $1, $3 }' > "$B/news"
+  round=0
+  while [ "$round" -lt 3 ]; do
+    round=$((round + 1))
+    # still suspect: the old grader gave one value each time, and not the new one
+    sort "$B/olds" | uniq | awk '{ n[$1]++; v[$1] = $2 } END { for (k in n) if (n[k] == 1) print k, v[k] }' |
+      sort | join - "$B/news" | awk '$2 != $3 { print $1 }' > "$B/suspect"
+    [ -s "$B/suspect" ] || break
+    ids=$(sed 's|/.*||' "$B/suspect" | sort -u)
+    echo "  the old grader grades $(echo $ids | wc -w) of them again, round $round: $(echo $ids)"
+    rm -rf "$B/out-$1-again"
+    "$4" -q ${OLD_ARGS:-} --single -T "$3" --workdir "$B/work-old" -o "$B/out-$1-again" \
+      $(for id in $ids; do echo "$5/$id"; done) 2>/dev/null || true
+    cells "$B/out-$1-again/gradebook.csv" | awk '{ print $1 "/" $2, $3 }' | sort |
+      join - "$B/suspect" >> "$B/olds"
+  done
+  sort "$B/olds" | uniq | awk '{ v[$1] = v[$1] (v[$1] ? " " : "") $2; n[$1]++ }
+    END { for (k in v) print k, n[k], v[k] }' | sort | join - "$B/news" |
+    awk -v fail="$B/fail" '{ new = $NF; seen = 0; for (i = 3; i < NF; i++) if ($i == new) seen = 1
+      olds = $3; for (i = 4; i < NF; i++) olds = olds "," $i
+      if ($2 > 1 || seen) printf "    %-32s old %s, new %s: the old grader disagrees with itself (noise)\n", $1, olds, new
+      else { printf "    %-32s old %s, new %s: ONLY THE NEW GRADER DIFFERS\n", $1, olds, new; print > fail } }'
+  [ ! -s "$B/fail" ] || fail=1
 }
 fail=0
+rm -f "$B/fail"
 echo "bench-compare: $ncpu CPU(s), $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo);" \
   "old $oldrev ${OLD_ARGS:-(default options)}, new $newrev ${NEW_ARGS:-(default options)};" \
   "$nex exercises; load average $(load)"
@@ -101,14 +141,14 @@ if [ "${ONLY:-class}" = class ]; then
   echo "class of $((4 * n)) ($n references, $n alternatives, $n buggy, $n skeletons):"
   run old-class "$B/old-tree/grader/grader" "$B/old-tree" ${OLD_ARGS:-} --lms "$B/class"
   run new-class "$here/grader" "$wb" ${NEW_ARGS:-} --lms "$B/class"
-  same old-class new-class
+  same old-class new-class "$B/old-tree" "$B/old-tree/grader/grader" "$B/class"
   echo "  ratio new/old: $(echo "$(wall new-class) $(wall old-class)" | awk '{ printf "%.2f", $1 / $2 }') (goal <= 0.6)"
 fi
 if [ "${ONLY:-single}" = single ]; then
   echo "one reference submission alone:"
   run old-single "$B/old-tree/grader/grader" "$B/old-tree" ${OLD_ARGS:-} --single "$B/single/ref"
   run new-single "$here/grader" "$wb" ${NEW_ARGS:-} --single "$B/single/ref"
-  same old-single new-single
+  same old-single new-single "$B/old-tree" "$B/old-tree/grader/grader" "$B/single"
   echo "  ratio new/old: $(echo "$(wall new-single) $(wall old-single)" | awk '{ printf "%.2f", $1 / $2 }') (goal <= 0.7)"
 fi
 echo "per-step timings: $B/*.timings"
