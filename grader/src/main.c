@@ -482,23 +482,30 @@ static void stop_workers(pid_t *slots, int n)
             kill(slots[k], SIGTERM);
 }
 
-/* The CPU time of this grader's whole tree: every live descendant's own and reaped
- * children's time (/proc/PID/stat), plus what this process reaped (its workers, which
- * reap everything below them: they are subreapers). */
-static double tree_cpu(void)
+struct proc_cpu {
+    pid_t pid, ppid;
+    double cpu;
+};
+
+static int by_pid(const void *a, const void *b)
 {
-    enum { MAXP = 32768 };
-    static pid_t ppid_of[MAXP + 1];
-    static double cpu_of[MAXP + 1];
-    static pid_t pids[MAXP];
+    pid_t x = ((const struct proc_cpu *)a)->pid, y = ((const struct proc_cpu *)b)->pid;
+    return (x > y) - (x < y);
+}
+
+/* Every process's parent and CPU seconds (its own and its reaped children's), sorted by
+ * pid, into *OUT (to free); returns how many. */
+static size_t read_procs(struct proc_cpu **out)
+{
+    size_t n = 0, cap = 1024;
+    struct proc_cpu *v = malloc(cap * sizeof *v);
     long tick = sysconf(_SC_CLK_TCK);
-    int n = 0;
     DIR *d = opendir("/proc");
     struct dirent *e;
-    while (d && (e = readdir(d)) && n < MAXP) {
+    while (v && d && (e = readdir(d))) {
         char path[64], buf[512];
         long pid = strtol(e->d_name, NULL, 10);
-        if (pid <= 0 || pid > MAXP)
+        if (pid <= 0)
             continue;
         snprintf(path, sizeof path, "/proc/%ld/stat", pid);
         int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -508,29 +515,48 @@ static double tree_cpu(void)
         if (len <= 0)
             continue;
         buf[len] = '\0';
-        char *p = strrchr(buf, ')');
+        char *p = strrchr(buf, ')');     /* the name may hold spaces and parentheses */
         int ppid;
         unsigned long long ut, st, cut, cst;
         if (!p || sscanf(p + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu",
                          &ppid, &ut, &st, &cut, &cst) != 5)
             continue;
-        ppid_of[pid] = ppid;
-        cpu_of[pid] = (double)(ut + st + cut + cst) / (double)(tick > 0 ? tick : 100);
-        pids[n++] = (pid_t)pid;
+        if (n == cap) {
+            struct proc_cpu *w = realloc(v, 2 * cap * sizeof *v);
+            if (!w)
+                break;
+            v = w, cap *= 2;
+        }
+        v[n++] = (struct proc_cpu){ (pid_t)pid, ppid,
+                                    (double)(ut + st + cut + cst) / (double)(tick > 0 ? tick : 100) };
     }
     if (d)
         closedir(d);
+    if (v)
+        qsort(v, n, sizeof *v, by_pid);
+    *out = v;
+    return v ? n : 0;
+}
+
+/* The CPU time of this grader's whole tree: every live descendant's own and reaped
+ * children's time (/proc/PID/stat), plus what this process reaped (its workers, which
+ * reap everything below them: they are subreapers). */
+static double tree_cpu(void)
+{
+    struct proc_cpu *v;
+    size_t n = read_procs(&v);
     pid_t self = getpid();
     double sum = 0;
-    for (int i = 0; i < n; i++) {
-        pid_t p = ppid_of[pids[i]];
-        for (int depth = 0; p > 0 && p != self && p <= MAXP && depth < 64; depth++)
-            p = ppid_of[p];
+    for (size_t i = 0; i < n; i++) {
+        pid_t p = v[i].ppid;
+        for (int depth = 0; p > 1 && p != self && depth < 64; depth++) {
+            struct proc_cpu key = { .pid = p }, *up = bsearch(&key, v, n, sizeof *v, by_pid);
+            p = up ? up->ppid : 0;
+        }
         if (p == self)
-            sum += cpu_of[pids[i]];
+            sum += v[i].cpu;
     }
-    for (int i = 0; i < n; i++)
-        ppid_of[pids[i]] = 0;
+    free(v);
     struct rusage ru;
     if (getrusage(RUSAGE_CHILDREN, &ru) == 0)
         sum += (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
