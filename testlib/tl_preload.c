@@ -25,6 +25,10 @@
  *     epoll_wait and epoll_pwait only the first call of each per process is recorded
  *     (before it blocks), which is what a test needs to know which mechanism a server
  *     uses; those lines, and setsockopt(SO_REUSEPORT), always go to FILE too.
+ *     The same for threads (td7's pool): the first pthread_cond_wait() ("cond_wait")
+ *     and the first pthread_cond_timedwait() ("cond_timedwait") of each process made by
+ *     a thread other than its main one, and the first accept()/accept4() made by such
+ *     a thread ("thread_accept"), each with that thread's id.
  *
  *  2. Perturb (TL_PERTURB=SPEC, TL_SEED=N): add random delays at the points where
  *     IPC programs race, so that a timing bug fails every time instead of once in a
@@ -41,6 +45,11 @@
  *                     it waits for is blocked until then (it stays pending), a lost
  *                     wake-up when it is not (its handler runs after the flag was
  *                     tested, and sigsuspend() sleeps forever)
+ *        cond_wait    before pthread_cond_wait() goes to sleep (the mutex still held):
+ *                     widens the window between a waiter's test of its condition and
+ *                     its sleep, so that a signal sent by a thread that changed the
+ *                     condition without taking the mutex is lost every time (a correct
+ *                     program, which changes it under the mutex, only waits longer)
  *     Example: TL_PERTURB=fork_child=20000,handler=0-500
  *     One more item is not a delay: fork_fail=N makes the Nth fork() of each process
  *     fail with EAGAIN (a child counts its own forks from 0), as when the process
@@ -63,6 +72,11 @@
  *     taking a connection, with errno accept_errno=E (a number; default EMFILE): how a
  *     test reaches a server's other accept() errors (ENFILE, the system's file table
  *     full; EBADF, an unexpected one). Example: TL_PERTURB=accept_fail=2,accept_errno=23.
+ *     cond_spurious=K makes every Kth pthread_cond_wait() of each process return 0 at
+ *     once, without a signal, the mutex released and taken again (a spurious wake-up,
+ *     which POSIX allows: pthread_cond_timedwait() with a deadline already passed):
+ *     a waiter that tests its condition with `if` instead of `while` goes on with it
+ *     false. Example: TL_PERTURB=cond_spurious=3.
  *
  *  3. Guard: a shared file mapping whose address the kernel chooses (mmap(NULL, LEN, ...,
  *     MAP_SHARED, FD, ...)) is placed right before a page that is reserved and
@@ -78,6 +92,7 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -108,9 +123,10 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { P_FORK_CHILD, P_FORK_PARENT, P_KILL, P_HANDLER, P_PAUSE, P_SIGSUSPEND, P_COUNT };
+enum { P_FORK_CHILD, P_FORK_PARENT, P_KILL, P_HANDLER, P_PAUSE, P_SIGSUSPEND, P_COND_WAIT,
+       P_COUNT };
 static const char *point_names[P_COUNT] = { "fork_child", "fork_parent", "kill", "handler",
-                                            "pause", "sigsuspend" };
+                                            "pause", "sigsuspend", "cond_wait" };
 static long delay_min[P_COUNT], delay_max[P_COUNT];
 static long fork_fail_at, fork_calls;   /* fork_fail=N; this process's forks so far */
 static long shmget_fail_at, shmget_calls, shmat_fail_at, shmat_calls; /* the same for them */
@@ -118,8 +134,11 @@ static long accept_fail_at, accept_calls, accept_errno = EMFILE; /* accept_fail=
 static bool fork_failed;                /* a fork() of this process returned -1 */
 static long wait_eintr_at, wait_calls;  /* wait_eintr=N; this process's blocking waits */
 static bool interruptible;              /* a handler installed without SA_RESTART */
-/* The event-loop waits this process has already recorded (the first of each kind). */
-enum { W_SELECT, W_PSELECT, W_POLL, W_PPOLL, W_EPOLL_WAIT, W_EPOLL_PWAIT, W_COUNT };
+static long cond_spurious_every, cond_calls; /* cond_spurious=K; pthread_cond_wait()s so far */
+/* The event-loop waits this process has already recorded (the first of each kind), and
+ * the calls of its threads other than the main one. */
+enum { W_SELECT, W_PSELECT, W_POLL, W_PPOLL, W_EPOLL_WAIT, W_EPOLL_PWAIT, W_COND_WAIT,
+       W_COND_TIMEDWAIT, W_THREAD_ACCEPT, W_COUNT };
 static int waits_noted[W_COUNT];
 static bool perturbing;
 static uint64_t rng;
@@ -184,6 +203,9 @@ static int (*real___ppoll_chk)(struct pollfd *, nfds_t, const struct timespec *,
                                const sigset_t *, size_t);
 static int (*real_epoll_wait)(int, struct epoll_event *, int, int);
 static int (*real_epoll_pwait)(int, struct epoll_event *, int, int, const sigset_t *);
+static int (*real_pthread_cond_wait)(pthread_cond_t *, pthread_mutex_t *);
+static int (*real_pthread_cond_timedwait)(pthread_cond_t *, pthread_mutex_t *,
+                                          const struct timespec *);
 /* This process traces another (a test's probe, a debugger): its waits return the
  * tracee's stops, not the program's story. */
 static bool tracer;
@@ -434,7 +456,8 @@ static void delay(int point)
         return;
     int saved = errno;
     long span = delay_max[point] - delay_min[point] + 1;
-    long us = delay_min[point] + (long)(next_random() % (uint64_t)span);
+    /* a fixed delay draws nothing: threads may call this at once (cond_wait) */
+    long us = delay_min[point] + (span > 1 ? (long)(next_random() % (uint64_t)span) : 0);
     struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
     while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
         ;
@@ -463,6 +486,8 @@ static void parse_spec(const char *spec)
             accept_fail_at = atol(eq + 1);
         if (!strcmp(tok, "accept_errno"))
             accept_errno = atol(eq + 1);
+        if (!strcmp(tok, "cond_spurious"))
+            cond_spurious_every = atol(eq + 1);
         for (int i = 0; i < P_COUNT; i++) {
             if (strcmp(tok, point_names[i]))
                 continue;
@@ -490,6 +515,9 @@ static void find_real(void)
     REAL(msgget); REAL(shmat); REAL(shmdt); REAL(shmctl); REAL(semctl); REAL(msgctl);
     REAL(ptrace); REAL(setsockopt); REAL(select); REAL(pselect); REAL(poll); REAL(ppoll);
     REAL(__poll_chk); REAL(__ppoll_chk); REAL(epoll_wait); REAL(epoll_pwait);
+    /* dlsym() would give the old GLIBC_2.2.5 versions, which take another cond layout */
+    real_pthread_cond_wait = dlvsym(RTLD_NEXT, "pthread_cond_wait", "GLIBC_2.3.2");
+    real_pthread_cond_timedwait = dlvsym(RTLD_NEXT, "pthread_cond_timedwait", "GLIBC_2.3.2");
 }
 
 __attribute__((constructor)) static void init(void)
@@ -553,7 +581,7 @@ pid_t fork(void)
     if (pid < 0)
         fork_failed = true;
     if (pid == 0) {
-        fork_calls = shmget_calls = shmat_calls = wait_calls = accept_calls = 0;
+        fork_calls = shmget_calls = shmat_calls = wait_calls = accept_calls = cond_calls = 0;
         memset(waits_noted, 0, sizeof waits_noted); /* a new process: its own first waits */
         rng ^= (uint64_t)getpid() << 17;
         delay(P_FORK_CHILD);
@@ -1138,9 +1166,15 @@ int listen(int fd, int backlog)
     return rc;
 }
 
+static void note_wait(int kind, long n);
+static long other_thread(void);
+
 /* "accept LISTEN_FD NEW_FD TOKEN ERRNO PEER" on return. */
 static int traced_accept(int fd, struct sockaddr *a, socklen_t *len, int flags, bool four)
 {
+    long tid = other_thread();
+    if (tid)
+        note_wait(W_THREAD_ACCEPT, tid);
     struct sockaddr_storage peer;
     socklen_t plen = sizeof peer;
     int rc, e;
@@ -1237,7 +1271,9 @@ int setsockopt(int fd, int level, int opt, const void *val, socklen_t len)
 /* ---------- event loops: the first wait of each kind in each process ---------- */
 
 static const char *const wait_names[W_COUNT] = { "select", "pselect", "poll", "ppoll",
-                                                 "epoll_wait", "epoll_pwait" };
+                                                 "epoll_wait", "epoll_pwait",
+                                                 "cond_wait", "cond_timedwait",
+                                                 "thread_accept" };
 
 /* "KIND N" (N: nfds, or epoll's maxevents) before the first call of this kind in this
  * process blocks: a test looks at a server while it waits. Later calls: nothing (a loop
@@ -1310,6 +1346,43 @@ int epoll_pwait(int ep, struct epoll_event *ev, int max, int timeout, const sigs
     READY();
     note_wait(W_EPOLL_PWAIT, max);
     return real_epoll_pwait(ep, ev, max, timeout, mask);
+}
+
+/* ---------- threads: condition variables ---------- */
+
+/* The calling thread's id if it is not the process's main thread, else 0. */
+static long other_thread(void)
+{
+    long tid = syscall(SYS_gettid);
+    return tid == (long)getpid() ? 0 : tid;
+}
+
+/* "cond_wait TID" the first time a thread other than the main one waits; the
+ * cond_wait delay; cond_spurious=K: every Kth call returns at once (see the top). */
+int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
+{
+    READY();
+    long tid = other_thread();
+    if (tid)
+        note_wait(W_COND_WAIT, tid);
+    delay(P_COND_WAIT);
+    if (cond_spurious_every > 0 &&
+        __atomic_add_fetch(&cond_calls, 1, __ATOMIC_RELAXED) % cond_spurious_every == 0) {
+        /* a deadline long passed: the mutex is released and taken again, no sleep */
+        struct timespec past = { 1, 0 };
+        int rc = real_pthread_cond_timedwait(c, m, &past);
+        return rc == ETIMEDOUT ? 0 : rc;
+    }
+    return real_pthread_cond_wait(c, m);
+}
+
+int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *t)
+{
+    READY();
+    long tid = other_thread();
+    if (tid)
+        note_wait(W_COND_TIMEDWAIT, tid);
+    return real_pthread_cond_timedwait(c, m, t);
 }
 
 /* ---------- mappings and System V objects ---------- */

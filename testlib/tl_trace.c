@@ -1026,7 +1026,8 @@ static void on_memory_event(story *s, const event *e, int who)
 static bool is_first_wait(const char *kind)
 {
     static const char *const kinds[] = { "select", "pselect", "poll", "ppoll", "epoll_wait",
-                                         "epoll_pwait" };
+                                         "epoll_pwait", "cond_wait", "cond_timedwait",
+                                         "thread_accept" };
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         if (!strcmp(kind, kinds[i]))
             return true;
@@ -1042,6 +1043,16 @@ static void on_mechanism_event(story *s, const event *e, int who)
         if (sscanf(e->args, "%d %47s %d %d %d %d", &fd, tok, &opt, &value, &rc, &err) == 6)
             say(s, e->ms, who, 0, e->kind, "setsockopt(fd %d, SO_REUSEPORT, %d)%s%s", fd,
                 value, rc ? " failed: " : "", rc ? errno_name(err) : "");
+        return;
+    }
+    if (!strcmp(e->kind, "thread_accept")) {
+        say(s, e->ms, who, 0, e->kind, "first accept() in a thread other than the main "
+            "one (thread %ld)", atol(e->args));
+        return;
+    }
+    if (!strncmp(e->kind, "cond_", 5)) {
+        say(s, e->ms, who, 0, e->kind, "first pthread_%s() in a thread other than the main "
+            "one (thread %ld)", e->kind, atol(e->args));
         return;
     }
     say(s, e->ms, who, 0, e->kind, "first %s() (%s %ld)", e->kind,

@@ -37,6 +37,10 @@
  *   select N  pselect N  poll N  ppoll N  epoll_wait N  epoll_pwait N
  *                              (the FIRST call of each in this process, before it
  *                              blocks; N: nfds, or maxevents for epoll)
+ *   cond_wait TID  cond_timedwait TID  thread_accept TID
+ *                              (the FIRST pthread_cond_wait(), pthread_cond_timedwait(),
+ *                              accept() or accept4() in this process by a thread other
+ *                              than its main one, TID that thread's id)
  *
  * Past 10,000 events the recorder keeps the last 5,000 to 10,000 in FILE.tail0 and
  * FILE.tail1 (which one is older: their sequence numbers say); fork, exec, the System
