@@ -1,10 +1,12 @@
 /*
- * server_pool.c: the thread-pool model of shake_server (-m pool): WORKERS threads
- * (-w, default 16) are started once; each one loops on accept() on the shared
- * listener and serves the connection it got until that client leaves.
+ * server_pool.c: the thread-pool model of shake_server (-m pool), the classic pool: the
+ * main thread is the only one that accepts; it pushes each connection into a bounded
+ * queue (QUEUE_MAX) that WORKERS threads (-w, default 16), started once, pop from. A
+ * worker serves the connection it popped to the end, closes it, and pops the next.
  *
- * No thread is created per client (cheaper), but at most WORKERS clients are served
- * at a time: the next ones wait in the listen backlog until a worker is free.
+ * One mutex protects the queue (and the workers' current connections); idle workers
+ * sleep on a condition variable, never poll. At most WORKERS clients are served at a
+ * time: the others wait in the queue, and a full queue closes the new connection.
  */
 #include "shake.h"
 
@@ -18,6 +20,7 @@
 #include <unistd.h>
 
 #define THREAD_STACK (256 * 1024)
+#define QUEUE_MAX 1024          /* connections waiting for a worker */
 
 struct worker {
     pthread_t thread;
@@ -25,54 +28,84 @@ struct worker {
     int fd;                    /* the connection it serves, or -1 (under lock) */
 };
 
+/* The task queue: a ring of accepted connections. Everything here, and each worker's
+ * fd, is read and written with lock held. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static bool stopping; /* under lock: set before SIGTERM shuts the connections down */
+static pthread_cond_t not_empty = PTHREAD_COND_INITIALIZER;
+static int queued[QUEUE_MAX];
+static size_t head, count;
+static bool stopping; /* set at SIGTERM: workers pop nothing more and end */
 
 static void report(const char *what, int err)
 {
     fprintf(stderr, "shake_server: %s: %s\n", what, strerror(err));
 }
 
-static void set_current(struct worker *w, int fd)
+/* The acceptor: queue fd and wake one sleeping worker. -1 if the queue is full. */
+static int queue_push(int fd)
 {
     pthread_mutex_lock(&lock);
-    if (fd < 0 && w->fd >= 0)
-        close(w->fd); /* under the lock: SIGTERM never shuts down a reused number */
-    else if (fd >= 0 && stopping)
-        shutdown(fd, SHUT_RDWR); /* accepted just as SIGTERM came: end it at once */
+    bool full = count == QUEUE_MAX;
+    if (!full) {
+        queued[(head + count++) % QUEUE_MAX] = fd;
+        pthread_cond_signal(&not_empty);
+    }
+    pthread_mutex_unlock(&lock);
+    return full ? -1 : 0;
+}
+
+/* A worker: sleep until a connection is queued, take it and record it as w's current
+ * one (in the same critical section, so that SIGTERM finds it). -1: the pool stops. */
+static int queue_pop(struct worker *w)
+{
+    int fd = -1;
+    pthread_mutex_lock(&lock);
+    /* while, not if: a wake-up may be spurious, or another worker took the connection */
+    while (count == 0 && !stopping)
+        pthread_cond_wait(&not_empty, &lock);
+    if (!stopping) {
+        fd = queued[head];
+        head = (head + 1) % QUEUE_MAX;
+        count--;
+    }
     w->fd = fd;
+    pthread_mutex_unlock(&lock);
+    return fd;
+}
+
+/* Close w's connection under the lock: SIGTERM never shuts down a reused number. */
+static void worker_done(struct worker *w)
+{
+    pthread_mutex_lock(&lock);
+    close(w->fd);
+    w->fd = -1;
     pthread_mutex_unlock(&lock);
 }
 
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
-    for (;;) {
-        int fd = accept(w->sv->listener, NULL, NULL);
-        if (fd < 0) {
-            /* EINVAL: the SIGTERM handler shut the listener down. */
-            if (stop_requested || errno == EINVAL)
-                break;
-            if (errno == EINTR || errno == ECONNABORTED)
-                continue;
-            report("accept", errno);
-            usleep(10000);
-            continue;
-        }
-        set_current(w, fd);
+    int fd;
+    while ((fd = queue_pop(w)) >= 0) {
         set_nodelay(fd);
         (void)session_serve_blocking(fd, w->sv->echo);
-        set_current(w, -1);
+        worker_done(w);
     }
     return NULL;
 }
 
-/* Start n workers with SIGTERM/SIGINT blocked (the main thread takes them). */
+/* Start n workers with SIGTERM/SIGINT blocked (the acceptor, the main thread, takes
+ * them); returns how many started. */
 static int start_workers(struct worker *ws, int n, struct server *sv)
 {
     pthread_attr_t attr;
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, THREAD_STACK);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
     int started = 0;
     for (; started < n; started++) {
         ws[started] = (struct worker){ .sv = sv, .fd = -1 };
@@ -82,8 +115,53 @@ static int start_workers(struct worker *ws, int n, struct server *sv)
             break;
         }
     }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     pthread_attr_destroy(&attr);
     return started;
+}
+
+/* Accept until SIGTERM, queueing each connection. 0, or -1 on a fatal accept error. */
+static int accept_loop(struct server *sv)
+{
+    while (!stop_requested) {
+        int fd = accept(sv->listener, NULL, NULL);
+        if (fd < 0) {
+            /* EINVAL: the SIGTERM handler shut the listener down. */
+            if (stop_requested)
+                return 0;
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                report("accept", errno);
+                usleep(10000);
+                continue;
+            }
+            report("accept", errno);
+            return -1;
+        }
+        if (queue_push(fd) == -1) {
+            close(fd);
+            fputs("shake_server: queue full: connection closed\n", stderr);
+        }
+    }
+    return 0;
+}
+
+/* SIGTERM: no more pops, the queued connections closed, the served ones shut down (their
+ * worker's read returns 0), every worker woken (all of them: broadcast) and joined. */
+static void stop_workers(struct worker *ws, int n)
+{
+    pthread_mutex_lock(&lock);
+    stopping = true;
+    for (; count > 0; count--, head = (head + 1) % QUEUE_MAX)
+        close(queued[head]);
+    for (int i = 0; i < n; i++)
+        if (ws[i].fd >= 0)
+            shutdown(ws[i].fd, SHUT_RDWR);
+    pthread_cond_broadcast(&not_empty);
+    pthread_mutex_unlock(&lock);
+    for (int i = 0; i < n; i++)
+        pthread_join(ws[i].thread, NULL);
 }
 
 int serve_pool(struct server *sv)
@@ -94,27 +172,10 @@ int serve_pool(struct server *sv)
         close(sv->listener);
         return -1;
     }
-    sigset_t block, old;
-    sigemptyset(&block);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
     int n = start_workers(ws, sv->workers, sv);
-    /* Wait for SIGTERM: the flag is tested with the signals blocked and sigsuspend()
-     * unblocks them atomically, so a signal cannot slip in between and be missed. */
-    while (n == sv->workers && !stop_requested)
-        sigsuspend(&old);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    shutdown(sv->listener, SHUT_RD); /* wakes the workers blocked in accept() */
-    pthread_mutex_lock(&lock);
-    stopping = true;
-    for (int i = 0; i < n; i++)
-        if (ws[i].fd >= 0)
-            shutdown(ws[i].fd, SHUT_RDWR);
-    pthread_mutex_unlock(&lock);
-    for (int i = 0; i < n; i++)
-        pthread_join(ws[i].thread, NULL);
+    int rc = n == sv->workers ? accept_loop(sv) : -1;
     close(sv->listener);
+    stop_workers(ws, n);
     free(ws);
-    return n == sv->workers ? 0 : -1;
+    return rc;
 }

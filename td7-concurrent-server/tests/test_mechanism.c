@@ -8,8 +8,8 @@
  * every setsockopt(SO_REUSEPORT); testlib/tl_trace.h reads them).
  *
  *   thread  a thread per client: more than K threads with K clients, no child process
- *   pool    WORKERS threads started once (WORKERS to WORKERS+2 in all, however many
- *           clients wait), no child process
+ *   pool    WORKERS threads started once plus the main one (the acceptor), however
+ *           many clients wait, no child process (how they wait: test_pool.c)
  *   select, poll, epoll   one thread, no child process, and the server itself calls
  *           select (or pselect), poll (or ppoll), epoll_wait (or epoll_pwait)
  *   reuseport   WORKERS worker processes, each holding its own listener on the port,
@@ -33,8 +33,8 @@
 #include "tl_trace.h"
 
 #define NCLIENTS 4
-#define POOL_WORKERS 3
-#define POOL_ARGS ((const char *const[]){ "-w", "3", NULL })
+#define POOL_WORKERS 4
+#define POOL_ARGS ((const char *const[]){ "-w", "4", NULL })
 #define REUSEPORT_ARGS ((const char *const[]){ "-w", "2", NULL })
 
 static char msg[512];
@@ -226,15 +226,22 @@ Test(thread, really_uses_threads, .init = tl_setup, .fini = tl_teardown, .timeou
     finish(&s, false);
 }
 
-/* WORKERS threads serve WORKERS clients at a time; more clients wait (in the backlog, or
- * in the pool's own queue) and make no new thread: WORKERS threads, plus the main one,
- * plus possibly an acceptor. */
+/* WORKERS threads serve WORKERS clients at a time; more clients wait in the queue and
+ * make no new thread: WORKERS threads plus the main one (the acceptor), from the start. */
 Test(pool, really_uses_a_pool_of_threads, .init = tl_setup, .fini = tl_teardown,
      .timeout = 30)
 {
     struct srv s;
     int fds[2 * POOL_WORKERS];
     srv_start(&s, "pool", POOL_ARGS, NULL);
+    int n = wait_threads(s.pid, POOL_WORKERS + 1, POOL_WORKERS + 1, 1000);
+    if (n != POOL_WORKERS + 1) {
+        show_threads(&s, n);
+        srv_fail(&s, SIGTERM, "-m pool -w %d: once started, before any client, the server "
+                 "has %d thread(s) (/proc/%d/task): a pool starts its %d worker threads at "
+                 "once, besides the main thread that accepts (%d in all).", POOL_WORKERS, n,
+                 (int)s.pid, POOL_WORKERS, POOL_WORKERS + 1);
+    }
     serve_clients(&s, fds, POOL_WORKERS);
     srv_peer(&s, LINE_CONNECTED, POOL_WORKERS, s.port);
     for (int i = POOL_WORKERS; i < 2 * POOL_WORKERS; i++)
@@ -247,15 +254,15 @@ Test(pool, really_uses_a_pool_of_threads, .init = tl_setup, .fini = tl_teardown,
                  "child process(es): the pool's workers are threads, never processes.",
                  POOL_WORKERS, 2 * POOL_WORKERS, kids);
     }
-    int n = wait_threads(s.pid, POOL_WORKERS, POOL_WORKERS + 2, 1000);
-    if (n < POOL_WORKERS || n > POOL_WORKERS + 2) {
+    n = wait_threads(s.pid, POOL_WORKERS + 1, POOL_WORKERS + 1, 1000);
+    if (n != POOL_WORKERS + 1) {
         show_threads(&s, n);
         srv_fail(&s, SIGTERM, "-m pool -w %d: with %d clients connected (%d of them served "
                  "a line) the server has %d thread(s) (/proc/%d/task): a pool starts its %d "
-                 "worker threads once and makes no thread per client (%d to %d threads in "
-                 "all: the workers, the main thread, perhaps an acceptor).", POOL_WORKERS,
-                 2 * POOL_WORKERS, POOL_WORKERS, n, (int)s.pid, POOL_WORKERS, POOL_WORKERS,
-                 POOL_WORKERS + 2);
+                 "worker threads once and makes no thread per client (%d threads in all: "
+                 "the workers and the main thread, which accepts).", POOL_WORKERS,
+                 2 * POOL_WORKERS, POOL_WORKERS, n, (int)s.pid, POOL_WORKERS,
+                 POOL_WORKERS + 1);
     }
     expect_no_fork(&s, "the pool's workers are threads.");
     close_all(fds, 2 * POOL_WORKERS);
