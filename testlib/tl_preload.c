@@ -50,6 +50,10 @@
  *                     its sleep, so that a signal sent by a thread that changed the
  *                     condition without taking the mutex is lost every time (a correct
  *                     program, which changes it under the mutex, only waits longer)
+ *        mutex_lock   before pthread_mutex_lock() takes the mutex: widens the window
+ *                     between a test made without the mutex and the lock taken to act
+ *                     on it (a waiter that saw its condition false, then locks and
+ *                     waits, misses a change and signal made meanwhile)
  *     Example: TL_PERTURB=fork_child=20000,handler=0-500
  *     One more item is not a delay: fork_fail=N makes the Nth fork() of each process
  *     fail with EAGAIN (a child counts its own forks from 0), as when the process
@@ -124,9 +128,9 @@
 #include <unistd.h>
 
 enum { P_FORK_CHILD, P_FORK_PARENT, P_KILL, P_HANDLER, P_PAUSE, P_SIGSUSPEND, P_COND_WAIT,
-       P_COUNT };
+       P_MUTEX_LOCK, P_COUNT };
 static const char *point_names[P_COUNT] = { "fork_child", "fork_parent", "kill", "handler",
-                                            "pause", "sigsuspend", "cond_wait" };
+                                            "pause", "sigsuspend", "cond_wait", "mutex_lock" };
 static long delay_min[P_COUNT], delay_max[P_COUNT];
 static long fork_fail_at, fork_calls;   /* fork_fail=N; this process's forks so far */
 static long shmget_fail_at, shmget_calls, shmat_fail_at, shmat_calls; /* the same for them */
@@ -204,6 +208,7 @@ static int (*real___ppoll_chk)(struct pollfd *, nfds_t, const struct timespec *,
 static int (*real_epoll_wait)(int, struct epoll_event *, int, int);
 static int (*real_epoll_pwait)(int, struct epoll_event *, int, int, const sigset_t *);
 static int (*real_pthread_cond_wait)(pthread_cond_t *, pthread_mutex_t *);
+static int (*real_pthread_mutex_lock)(pthread_mutex_t *);
 static int (*real_pthread_cond_timedwait)(pthread_cond_t *, pthread_mutex_t *,
                                           const struct timespec *);
 /* This process traces another (a test's probe, a debugger): its waits return the
@@ -518,6 +523,7 @@ static void find_real(void)
     /* dlsym() would give the old GLIBC_2.2.5 versions, which take another cond layout */
     real_pthread_cond_wait = dlvsym(RTLD_NEXT, "pthread_cond_wait", "GLIBC_2.3.2");
     real_pthread_cond_timedwait = dlvsym(RTLD_NEXT, "pthread_cond_timedwait", "GLIBC_2.3.2");
+    REAL(pthread_mutex_lock);
 }
 
 __attribute__((constructor)) static void init(void)
@@ -1374,6 +1380,14 @@ int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
         return rc == ETIMEDOUT ? 0 : rc;
     }
     return real_pthread_cond_wait(c, m);
+}
+
+/* Only the mutex_lock delay: the program's own locks, not libc's (internal calls). */
+int pthread_mutex_lock(pthread_mutex_t *m)
+{
+    READY();
+    delay(P_MUTEX_LOCK);
+    return real_pthread_mutex_lock(m);
 }
 
 int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *t)
