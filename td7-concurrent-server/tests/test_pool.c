@@ -11,8 +11,9 @@
  *   queue_serves_after_busy   -w 2, both workers busy: a third client waits, and is
  *           served as soon as one of the two leaves
  *   no_busy_wait   -w 8 idle for 1 s: no CPU time, no wake-ups (polling, sleep loops)
- *   lost_wakeup    TL_PERTURB=cond_wait: every pthread_cond_wait() waits 20 ms before
- *           it sleeps; a queue changed without the mutex loses a wake-up
+ *   lost_wakeup    TL_PERTURB=cond_wait,mutex_lock: every pthread_cond_wait() and
+ *           pthread_mutex_lock() waits 30 ms first; a queue tested or changed without
+ *           the mutex loses a wake-up
  *   spurious_wakeups   TL_PERTURB=cond_spurious=3: one pthread_cond_wait() in 3 returns
  *           at once; a worker that tests with `if` pops from an empty queue
  */
@@ -244,26 +245,37 @@ Test(pool, no_busy_wait, .init = tl_setup, .fini = tl_teardown, .timeout = 30)
 /* ---------- the races of a condition variable ---------- */
 
 #define LOST_CLIENTS 30
-/* Every pthread_cond_wait() waits 20 ms before it sleeps (the mutex held): a push made
- * without the mutex in that window signals nobody. */
-#define LOST_PERTURB "cond_wait=20000-20000"
+/* Every pthread_cond_wait() waits 30 ms before it sleeps (the mutex held), and every
+ * pthread_mutex_lock() 30 ms before it locks. With -w 1, the worker takes the mutex twice
+ * after a client leaves (to close it, to pop) before it tests the queue, then waits:
+ *  - a worker that tests the queue before it locks, then locks and waits, misses a push
+ *    made (after the acceptor's own 30 ms) between its test and its lock: a client that
+ *    connects 0-30 ms after the previous one left;
+ *  - an acceptor that pushes and signals without the mutex signals nobody while the
+ *    worker is in its cond_wait delay: a client that connects 60-90 ms after.
+ * The gaps between clients cycle through both windows (the lines show them); a correct
+ * pool only answers later. */
+#define LOST_PERTURB "cond_wait=30000-30000,mutex_lock=30000-30000"
+static const int lost_gap_ms[4] = { 10, 65, 20, 80 };
 
 Test(pool, lost_wakeup, .init = tl_setup, .fini = tl_teardown, .timeout = 30)
 {
     struct srv s;
     srv_start(&s, "pool", ((const char *const[]){ "-w", "1", NULL }), LOST_PERTURB);
-    srv_peer(&s, "for i in $(seq %d); do echo \"client $i\" | socat -t 3 - " SRV_TCP
-             " >&2; sleep 0.00$((i %% 4 * 3)); done; kill -TERM $!", LOST_CLIENTS, s.port);
+    srv_peer(&s, "g=(0.01 0.065 0.02 0.08); for i in $(seq %d); do echo \"client $i\" | "
+             "socat -t 3 - " SRV_TCP " >&2; sleep ${g[i %% 4]}; done; kill -TERM $!",
+             LOST_CLIENTS, s.port);
     char line[64], what[160];
     for (int i = 1; i <= LOST_CLIENTS; i++) {
         int fd = connect_or_fail(&s);
         snprintf(line, sizeof line, "client %d\n", i);
         snprintf(what, sizeof what, "-w 1, client %d of %d, one after the other (each "
-                 "pthread_cond_wait() delayed by 20 ms before it sleeps)", i, LOST_CLIENTS);
+                 "pthread_mutex_lock() and pthread_cond_wait() delayed by 30 ms)", i,
+                 LOST_CLIENTS);
         exchange_ok(&s, fd, line, what);
         close(fd);
-        /* the next one comes while the worker is on its way into pthread_cond_wait */
-        tl_sleep_ms(i % 4 * 3);
+        /* the next one comes while the worker is between its test and its sleep */
+        tl_sleep_ms(lost_gap_ms[i % 4]);
     }
     srv_finish(&s, false);
 }
