@@ -16,6 +16,13 @@
  *           the mutex loses a wake-up
  *   spurious_wakeups   TL_PERTURB=cond_spurious=3: one pthread_cond_wait() in 3 returns
  *           at once; a worker that tests with `if` pops from an empty queue
+ *   queue_keeps_every_waiting_client, sigterm_with_clients_queued,
+ *   queue_full_closes_new_connections   the queue with -w 1: every waiting client served
+ *           in turn; SIGTERM closes the waiting ones; the 1025th waiting one is closed
+ *   stdin_closed, survives_running_out_of_descriptors   descriptor 0 is a connection
+ *           like any other; accept() failing with EMFILE is reported and costs those
+ *           clients only
+ * (the last five were found by mutation testing, tools/mutate)
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -23,6 +30,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "support.h"
@@ -262,9 +271,10 @@ Test(pool, lost_wakeup, .init = tl_setup, .fini = tl_teardown, .timeout = 30)
 {
     struct srv s;
     srv_start(&s, "pool", ((const char *const[]){ "-w", "1", NULL }), LOST_PERTURB);
-    srv_peer(&s, "g=(0.01 0.065 0.02 0.08); for i in $(seq %d); do echo \"client $i\" | "
-             "socat -t 3 - " SRV_TCP " >&2; sleep ${g[i %% 4]}; done; kill -TERM $!",
-             LOST_CLIENTS, s.port);
+    /* the line stops at the first client without a reply, as the test does */
+    srv_peer(&s, "g=(0.01 0.065 0.02 0.08); for i in $(seq %d); do r=$(echo \"client $i\" | "
+             "socat -t 1.5 - " SRV_TCP "); echo \"$r\" >&2; [ -n \"$r\" ] || break; sleep "
+             "${g[i&3]}; done; kill -TERM $!", LOST_CLIENTS, s.port);
     char line[64], what[160];
     for (int i = 1; i <= LOST_CLIENTS; i++) {
         int fd = connect_or_fail(&s);
@@ -309,5 +319,222 @@ Test(pool, spurious_wakeups, .init = tl_setup, .fini = tl_teardown, .timeout = 3
               "wake-ups: %s. Test the queue again after every wake-up: while, not if.\n  %s",
               msg, tl_explain(&r));
     cr_assert(tl_clean(&r), "-m pool, spurious wake-ups: %s", tl_explain(&r));
+    tl_result_free(&r);
+}
+
+/* ---------- the queue: waiting clients, a full queue, SIGTERM ---------- */
+
+#define QUEUED 5
+
+/* -w 1, a silent client holds the worker; 5 clients queue a line each and half-close;
+ * the silent one leaves: the worker serves each of them in turn. */
+Test(pool, queue_keeps_every_waiting_client, .init = tl_setup, .fini = tl_teardown,
+     .timeout = 30)
+{
+    struct srv s;
+    srv_start(&s, "pool", ((const char *const[]){ "-w", "1", NULL }), NULL);
+    srv_peer(&s, "exec 7<>/dev/tcp/127.0.0.1/%d; echo first >&7; head -n 1 <&7 >&2; for i in "
+             "$(seq %d); do echo \"queued $i\" | timeout 3 socat -t 3 - " SRV_TCP " >&2 & "
+             "done; sleep 0.3; exec 7>&-; wait; kill -TERM $!", s.port, QUEUED, s.port);
+    int a = connect_or_fail(&s), q[QUEUED];
+    exchange_ok(&s, a, "first\n", "-w 1, the client that holds the only worker");
+    char line[QUEUED][32];
+    for (int k = 0; k < QUEUED; k++) {
+        q[k] = connect_or_fail(&s);
+        snprintf(line[k], sizeof line[k], "queued %d\n", k + 1);
+        cr_assert(tl_write_within(q[k], line[k], strlen(line[k]), REPLY_MS));
+        shutdown(q[k], SHUT_WR);
+    }
+    tl_sleep_ms(300);
+    close(a);
+    for (int k = 0; k < QUEUED; k++) {
+        char out[64];
+        bool eof = false;
+        size_t len = strlen(line[k]), got = tl_recv_all(q[k], out, sizeof out, 3000, &eof);
+        if (!replies_match(line[k], len, out, got, false, msg, sizeof msg) || !eof)
+            srv_fail(&s, SIGTERM, "-m pool -w 1: %d clients waited in the queue (each sent "
+                     "a line and half-closed) while another held the only worker; it left, "
+                     "and the queued client %d got: %s%s. The worker pops every queued "
+                     "connection in turn (head advances, count goes down).", QUEUED, k + 1,
+                     eof ? msg : "its reply, but its connection was not closed",
+                     eof ? "" : " (after EOF the worker answers and closes)");
+        close(q[k]);
+    }
+    srv_finish(&s, false);
+}
+
+/* -w 1: SIGTERM while one client is served (silent) and two wait in the queue. */
+Test(pool, sigterm_with_clients_queued, .init = tl_setup, .fini = tl_teardown, .timeout = 30)
+{
+    struct srv s;
+    srv_start(&s, "pool", ((const char *const[]){ "-w", "1", NULL }), NULL);
+    srv_peer(&s, "exec 7<>/dev/tcp/127.0.0.1/%d; echo first >&7; head -n 1 <&7 >&2; "
+             "exec 8<>/dev/tcp/127.0.0.1/%d 9<>/dev/tcp/127.0.0.1/%d; echo second >&8; "
+             "echo third >&9; sleep 0.2; kill -TERM $!", s.port, s.port, s.port);
+    int a = connect_or_fail(&s);
+    exchange_ok(&s, a, "first\n", "-w 1, the client that holds the only worker");
+    int b = connect_or_fail(&s), c = connect_or_fail(&s);
+    cr_assert(tl_write_within(b, "second\n", 7, REPLY_MS));
+    cr_assert(tl_write_within(c, "third\n", 6, REPLY_MS));
+    tl_sleep_ms(200);
+    double took;
+    tl_result r = srv_stop(&s, 2000, &took);
+    cr_assert(r.exited && r.status == 0 && took < tl_deadline(2000),
+              "-m pool -w 1, SIGTERM while a client held the only worker and two waited in "
+              "the queue: the server must shut the served connection down, close the queued "
+              "ones, wake and join its worker and exit 0 at once (it %s after %.0f ms).\n  %s",
+              tl_ending(&r), took, tl_explain(&r));
+    cr_assert(srv_output_ok(&s, &r, false, msg, sizeof msg), "-m pool, SIGTERM with clients "
+              "queued: %s.\n  %s", msg, tl_explain(&r));
+    cr_assert(tl_clean(&r), "-m pool, SIGTERM with clients queued: %s", tl_explain(&r));
+    char out[16];
+    bool eb = false, ec = false;
+    size_t gb = tl_recv_all(b, out, sizeof out, 1000, &eb), gc = tl_recv_all(c, out, sizeof out,
+                                                                           1000, &ec);
+    bool ea = tl_wait_eof(a, 1000);
+    cr_assert(ea && eb && ec && gb == 0 && gc == 0, "-m pool -w 1, SIGTERM: the served client "
+              "must see EOF (%s), and the two queued ones EOF without a reply (second: %s, "
+              "%zu bytes; third: %s, %zu bytes).\n  %s", ea ? "yes" : "no", eb ? "EOF" : "open",
+              gb, ec ? "EOF" : "open", gc, tl_explain(&r));
+    close(a), close(b), close(c);
+    tl_result_free(&r);
+}
+
+#define QUEUE_MAX 1024
+#define FULL_LINE "shake_server: queue full: connection closed\n"
+
+/* -w 1, a client holds the worker, 1024 more fill the queue: the next one is closed at
+ * once, and the server says so on stderr. */
+Test(pool, queue_full_closes_new_connections, .init = tl_setup, .fini = tl_teardown,
+     .timeout = 30)
+{
+    struct rlimit rl;
+    cr_assert(getrlimit(RLIMIT_NOFILE, &rl) == 0);
+    if (rl.rlim_cur < QUEUE_MAX + 64 && rl.rlim_max >= QUEUE_MAX + 64) {
+        rl.rlim_cur = QUEUE_MAX + 64;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    cr_assert(getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur >= QUEUE_MAX + 64,
+              "test setup: this test needs %d descriptors (RLIMIT_NOFILE is %lu, hard %lu)",
+              QUEUE_MAX + 64, (unsigned long)rl.rlim_cur, (unsigned long)rl.rlim_max);
+    static int q[QUEUE_MAX];
+    struct srv s;
+    srv_start(&s, "pool", ((const char *const[]){ "-w", "1", NULL }), NULL);
+    srv_peer(&s, "exec 7<>/dev/tcp/127.0.0.1/%d; echo first >&7; head -n 1 <&7 >&2; for i in "
+             "$(seq %d); do exec {c}<>/dev/tcp/127.0.0.1/%d; done; timeout 2 socat -u "
+             SRV_TCP " - >&2; kill -TERM $!", s.port, QUEUE_MAX, s.port, s.port);
+    int a = connect_or_fail(&s);
+    exchange_ok(&s, a, "first\n", "-w 1, the client that holds the only worker");
+    for (int k = 0; k < QUEUE_MAX; k++)
+        q[k] = connect_or_fail(&s);
+    int x = connect_or_fail(&s);
+    char out[16];
+    bool eof = false;
+    size_t got = tl_recv_all(x, out, sizeof out, 2000, &eof);
+    if (!eof || got > 0)
+        srv_fail(&s, SIGTERM, "-m pool -w 1: one client held the only worker and %d more "
+                 "waited in the queue (full: %d places); the connection of one more must be "
+                 "closed at once (the client %s).", QUEUE_MAX, QUEUE_MAX,
+                 eof ? "got bytes first" : "waited 2 s and it was still open");
+    close(x);
+    tl_result r = srv_stop(&s, 2000, NULL);
+    for (int k = 0; k < QUEUE_MAX; k++)
+        close(q[k]);
+    close(a);
+    cr_assert(r.exited && r.status == 0, "-m pool, SIGTERM after a full queue: exit 0, it "
+              "%s.\n  %s", tl_ending(&r), tl_explain(&r));
+    cr_assert(srv_output_ok(&s, &r, true, msg, sizeof msg), "-m pool, full queue: %s.\n  %s",
+              msg, tl_explain(&r));
+    const char *line = strstr(r.err, FULL_LINE);
+    cr_assert(line && (line == r.err || line[-1] == '\n') &&
+              !strstr(line + strlen(FULL_LINE), FULL_LINE),
+              "-m pool: one connection came when the queue was full: stderr must have the "
+              "line \"shake_server: queue full: connection closed\" once; it was \"%s\".\n  %s",
+              tl_shown_text(r.err, r.err_len, 300), tl_explain(&r));
+    tl_result_free(&r);
+}
+
+/* ---------- descriptors: 0 is a connection too, and running out of them ---------- */
+
+/* Started with stdin closed: the first connection gets descriptor 0, a valid one. */
+Test(pool, stdin_closed, .init = tl_setup, .fini = tl_teardown, .timeout = 30)
+{
+    struct srv s;
+    srv_start_sh(&s, "pool", ((const char *const[]){ "-w", "2", NULL }), NULL, "exec 0<&-");
+    srv_peer(&s, "exec 7<>/dev/tcp/127.0.0.1/%d; echo first >&7; head -n 1 <&7 >&2; for i in "
+             "1 2; do echo next | socat -t 2 - " SRV_TCP " >&2; done; kill -TERM $!", s.port,
+             s.port);
+    int a = connect_or_fail(&s);
+    exchange_ok(&s, a, "first client, descriptor 0\n", "started with stdin closed (exec 0<&-), "
+                "the first client (descriptor 0 in the server: a valid connection)");
+    for (int k = 0; k < 2; k++) {
+        int b = connect_or_fail(&s);
+        exchange_ok(&s, b, "next\n", "started with stdin closed, a client after the one on "
+                    "descriptor 0");
+        close(b);
+    }
+    double took;
+    tl_result r = srv_stop(&s, 2000, &took);
+    cr_assert(r.exited && r.status == 0 && took < tl_deadline(2000),
+              "-m pool, started with stdin closed, SIGTERM while the client on descriptor 0 "
+              "is served: exit 0 at once (it %s after %.0f ms): descriptor 0 is a connection "
+              "like any other (use -1 for \"none\").\n  %s", tl_ending(&r), took,
+              tl_explain(&r));
+    cr_assert(srv_output_ok(&s, &r, false, msg, sizeof msg), "-m pool, stdin closed: %s.\n  %s",
+              msg, tl_explain(&r));
+    cr_assert(tl_wait_eof(a, 1000), "-m pool, stdin closed, SIGTERM: the client on descriptor "
+              "0 must see EOF.\n  %s", tl_explain(&r));
+    close(a);
+    tl_result_free(&r);
+}
+
+/* RLIMIT_NOFILE 40 (soft and hard: the server cannot raise it): 60 clients at once run
+ * it out of descriptors; accept() fails with EMFILE, which is reported and costs those
+ * clients only. Once they leave, the server serves again. */
+Test(pool, survives_running_out_of_descriptors, .init = tl_setup, .fini = tl_teardown,
+     .timeout = 30)
+{
+    struct srv s;
+    int fds[60];
+    srv_start_sh(&s, "pool", ((const char *const[]){ "-w", "4", NULL }), NULL, "ulimit -n 40");
+    srv_peer(&s, "(for i in $(seq 60); do exec {c}<>/dev/tcp/127.0.0.1/%d; done; sleep 0.2); "
+             "sleep 0.5; echo back | socat -t 2 - " SRV_TCP " >&2; kill -TERM $!", s.port,
+             s.port);
+    for (int i = 0; i < 60; i++)
+        fds[i] = connect_or_fail(&s);
+    tl_sleep_ms(200);
+    for (int i = 0; i < 60; i++)
+        close(fds[i]);
+    int fd = -1;
+    double until = tl_now_ms() + tl_deadline(3000);
+    while (tl_now_ms() < until) {
+        if (!tl_alive(s.p)) {
+            tl_result r = srv_wait(&s);
+            cr_assert_fail("-m pool, 60 clients at once with RLIMIT_NOFILE 40: the server "
+                           "ended. accept() failing with EMFILE is about those clients only: "
+                           "report it, wait a little, accept again.\n  %s", tl_explain(&r));
+        }
+        fd = connect_or_fail(&s);
+        char out[32];
+        size_t got = tl_exchange(fd, "back\n", 5, out, 5, 300, 0, 0);
+        if (got == 5 && replies_match("back\n", 5, out, got, false, msg, sizeof msg))
+            break;
+        close(fd), fd = -1;
+    }
+    if (fd < 0)
+        srv_fail(&s, SIGTERM, "-m pool: 60 clients ran the server out of descriptors "
+                 "(RLIMIT_NOFILE 40), then left; 3 s later a new client was still not "
+                 "served.");
+    close(fd);
+    tl_result r = srv_stop(&s, 2000, NULL);
+    cr_assert(r.exited && r.status == 0, "-m pool, SIGTERM after running out of descriptors: "
+              "exit 0, it %s.\n  %s", tl_ending(&r), tl_explain(&r));
+    cr_assert(srv_output_ok(&s, &r, true, msg, sizeof msg), "-m pool: %s.\n  %s", msg,
+              tl_explain(&r));
+    cr_assert(strstr(r.err, "shake_server: accept: ") != NULL, "-m pool: accept() failed "
+              "with EMFILE (60 clients, RLIMIT_NOFILE 40): the server must report it on "
+              "stderr, \"shake_server: accept: REASON\" (then wait a little and accept "
+              "again); stderr was \"%s\".\n  %s", tl_shown_text(r.err, r.err_len, 300),
+              tl_explain(&r));
     tl_result_free(&r);
 }
