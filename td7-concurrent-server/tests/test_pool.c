@@ -19,9 +19,10 @@
  *   queue_keeps_every_waiting_client, sigterm_with_clients_queued,
  *   queue_full_closes_new_connections   the queue with -w 1: every waiting client served
  *           in turn; SIGTERM closes the waiting ones; the 1025th waiting one is closed
- *   stdin_closed, survives_running_out_of_descriptors   descriptor 0 is a connection
- *           like any other; accept() failing with EMFILE is reported and costs those
- *           clients only
+ *   sigterm_as_a_worker_goes_to_sleep   SIGTERM while the worker is between its test
+ *           of the queue and its sleep: stopping set and broadcast under the mutex
+ *   survives_running_out_of_descriptors   accept() failing with EMFILE is reported and
+ *           costs those clients only
  * (the last five were found by mutation testing, tools/mutate)
  */
 #include <criterion/criterion.h>
@@ -454,38 +455,42 @@ Test(pool, queue_full_closes_new_connections, .init = tl_setup, .fini = tl_teard
     tl_result_free(&r);
 }
 
-/* ---------- descriptors: 0 is a connection too, and running out of them ---------- */
+/* ---------- SIGTERM as a worker goes to sleep, running out of descriptors ---------- */
 
-/* Started with stdin closed: the first connection gets descriptor 0, a valid one. */
-Test(pool, stdin_closed, .init = tl_setup, .fini = tl_teardown, .timeout = 30)
+/* -w 1, every pthread_cond_wait() delayed by 30 ms before it sleeps (the mutex held):
+ * SIGTERM 10 ms after a client left finds the worker in that delay, on its way to sleep.
+ * The acceptor must take the mutex to set stopping and broadcast (it then waits until
+ * the worker sleeps, and wakes it); without it the broadcast comes first, wakes nobody,
+ * and the worker sleeps for ever. */
+Test(pool, sigterm_as_a_worker_goes_to_sleep, .init = tl_setup, .fini = tl_teardown,
+     .timeout = 30)
 {
-    struct srv s;
-    srv_start_sh(&s, "pool", ((const char *const[]){ "-w", "2", NULL }), NULL, "exec 0<&-");
-    srv_peer(&s, "exec 7<>/dev/tcp/127.0.0.1/%d; echo first >&7; head -n 1 <&7 >&2; for i in "
-             "1 2; do echo next | socat -t 2 - " SRV_TCP " >&2; done; kill -TERM $!", s.port,
-             s.port);
-    int a = connect_or_fail(&s);
-    exchange_ok(&s, a, "first client, descriptor 0\n", "started with stdin closed (exec 0<&-), "
-                "the first client (descriptor 0 in the server: a valid connection)");
-    for (int k = 0; k < 2; k++) {
-        int b = connect_or_fail(&s);
-        exchange_ok(&s, b, "next\n", "started with stdin closed, a client after the one on "
-                    "descriptor 0");
-        close(b);
+    for (int round = 0; round < 3; round++) {
+        struct srv s;
+        srv_start(&s, "pool", ((const char *const[]){ "-w", "1", NULL }),
+                  "cond_wait=30000-30000");
+        srv_peer(&s, "echo bye | socat -t 2 - " SRV_TCP " >&2; sleep 0.01; kill -TERM $!",
+                 s.port);
+        int fd = connect_or_fail(&s);
+        exchange_ok(&s, fd, "bye\n", "-w 1, a client (every pthread_cond_wait() delayed by 30 "
+                    "ms)");
+        close(fd);
+        tl_sleep_ms(10);
+        double took;
+        tl_result r = srv_stop(&s, 2000, &took);
+        cr_assert(r.exited && r.status == 0 && took < tl_deadline(2000),
+                  "-m pool -w 1, SIGTERM 10 ms after a client left, while the worker was on "
+                  "its way to sleep (every pthread_cond_wait() delayed by 30 ms, the mutex "
+                  "held): the server must exit 0 at once (it %s after %.0f ms). Set stopping "
+                  "and broadcast with the mutex held, so that a worker between its test of "
+                  "the queue and its sleep cannot miss the broadcast.\n  %s", tl_ending(&r),
+                  took, tl_explain(&r));
+        cr_assert(srv_output_ok(&s, &r, false, msg, sizeof msg), "-m pool, SIGTERM as a "
+                  "worker goes to sleep: %s.\n  %s", msg, tl_explain(&r));
+        cr_assert(tl_clean(&r), "-m pool, SIGTERM as a worker goes to sleep: %s",
+                  tl_explain(&r));
+        tl_result_free(&r);
     }
-    double took;
-    tl_result r = srv_stop(&s, 2000, &took);
-    cr_assert(r.exited && r.status == 0 && took < tl_deadline(2000),
-              "-m pool, started with stdin closed, SIGTERM while the client on descriptor 0 "
-              "is served: exit 0 at once (it %s after %.0f ms): descriptor 0 is a connection "
-              "like any other (use -1 for \"none\").\n  %s", tl_ending(&r), took,
-              tl_explain(&r));
-    cr_assert(srv_output_ok(&s, &r, false, msg, sizeof msg), "-m pool, stdin closed: %s.\n  %s",
-              msg, tl_explain(&r));
-    cr_assert(tl_wait_eof(a, 1000), "-m pool, stdin closed, SIGTERM: the client on descriptor "
-              "0 must see EOF.\n  %s", tl_explain(&r));
-    close(a);
-    tl_result_free(&r);
 }
 
 /* RLIMIT_NOFILE 40 (soft and hard: the server cannot raise it): 60 clients at once run
