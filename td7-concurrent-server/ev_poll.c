@@ -56,7 +56,7 @@ static void pl_destroy(void *state)
 }
 
 const struct ev_backend ev_poll_backend = {
-    "poll", INT_MAX, pl_create, pl_set, pl_wait, pl_destroy,
+    "poll", INT_MAX, pl_create, pl_set, pl_wait, pl_destroy, false,
 };
 
 int serve_poll(struct server *sv)

@@ -19,7 +19,8 @@
 #include <unistd.h>
 
 #define PROG "shake_server"
-#define USAGE "usage: " PROG " [-p PORT] [-m fork|thread|pool|select|poll|epoll|reuseport]" \
+#define USAGE "usage: " PROG " [-p PORT]" \
+              " [-m fork|thread|pool|select|poll|epoll|epoll-et|reuseport]" \
               " [-e] [-v] [-w WORKERS] [-b ADDR]\n"
 
 static const struct {
@@ -28,7 +29,7 @@ static const struct {
 } models[] = {
     { "fork", serve_fork },     { "thread", serve_thread }, { "pool", serve_pool },
     { "select", serve_select }, { "poll", serve_poll },     { "epoll", serve_epoll },
-    { "reuseport", serve_reuseport },
+    { "epoll-et", serve_epoll_et }, { "reuseport", serve_reuseport },
 };
 
 volatile sig_atomic_t stop_requested;

@@ -6,6 +6,7 @@
  *   server_main.c  options, the listener, the ready line, SIGTERM, then one model:
  *   server_fork.c, server_thread.c, server_pool.c   blocking models
  *   server_event.c over ev_select.c / ev_poll.c / ev_epoll.c (ev.h)   event loops
+ *                  (ev_epoll.c: level-triggered, and edge-triggered for -m epoll-et)
  *   server_reuseport.c   one epoll loop per worker process on a SO_REUSEPORT port
  */
 #ifndef SHAKE_H
@@ -80,6 +81,7 @@ int serve_pool(struct server *sv);
 int serve_select(struct server *sv);
 int serve_poll(struct server *sv);
 int serve_epoll(struct server *sv);
+int serve_epoll_et(struct server *sv);           /* the epoll loop, edge-triggered */
 int serve_reuseport(struct server *sv);
 
 #endif

@@ -24,7 +24,9 @@
  *     An event loop waits thousands of times: of select, pselect, poll, ppoll,
  *     epoll_wait and epoll_pwait only the first call of each per process is recorded
  *     (before it blocks), which is what a test needs to know which mechanism a server
- *     uses; those lines, and setsockopt(SO_REUSEPORT), always go to FILE too.
+ *     uses; those lines, and setsockopt(SO_REUSEPORT), always go to FILE too. Likewise
+ *     of epoll_ctl only the first EPOLL_CTL_ADD/MOD with EPOLLET (epoll_ctl_et) and the
+ *     first without (epoll_ctl_lt) of each process: edge- or level-triggered.
  *     The same for threads (td7's pool): the first pthread_cond_wait() ("cond_wait")
  *     and the first pthread_cond_timedwait() ("cond_timedwait") of each process made by
  *     a thread other than its main one, and the first accept()/accept4() made by such
@@ -144,6 +146,8 @@ static long cond_spurious_every, cond_calls; /* cond_spurious=K; pthread_cond_wa
 enum { W_SELECT, W_PSELECT, W_POLL, W_PPOLL, W_EPOLL_WAIT, W_EPOLL_PWAIT, W_COND_WAIT,
        W_COND_TIMEDWAIT, W_THREAD_ACCEPT, W_COUNT };
 static int waits_noted[W_COUNT];
+/* The epoll_ctl registrations noted: [0] the first with EPOLLET, [1] without. */
+static int ctls_noted[2];
 static bool perturbing;
 static uint64_t rng;
 
@@ -211,6 +215,7 @@ static int (*real_pthread_cond_wait)(pthread_cond_t *, pthread_mutex_t *);
 static int (*real_pthread_mutex_lock)(pthread_mutex_t *);
 static int (*real_pthread_cond_timedwait)(pthread_cond_t *, pthread_mutex_t *,
                                           const struct timespec *);
+static int (*real_epoll_ctl)(int, int, int, struct epoll_event *);
 /* This process traces another (a test's probe, a debugger): its waits return the
  * tracee's stops, not the program's story. */
 static bool tracer;
@@ -524,6 +529,7 @@ static void find_real(void)
     real_pthread_cond_wait = dlvsym(RTLD_NEXT, "pthread_cond_wait", "GLIBC_2.3.2");
     real_pthread_cond_timedwait = dlvsym(RTLD_NEXT, "pthread_cond_timedwait", "GLIBC_2.3.2");
     REAL(pthread_mutex_lock);
+    REAL(epoll_ctl);
 }
 
 __attribute__((constructor)) static void init(void)
@@ -589,6 +595,7 @@ pid_t fork(void)
     if (pid == 0) {
         fork_calls = shmget_calls = shmat_calls = wait_calls = accept_calls = cond_calls = 0;
         memset(waits_noted, 0, sizeof waits_noted); /* a new process: its own first waits */
+        memset(ctls_noted, 0, sizeof ctls_noted);
         rng ^= (uint64_t)getpid() << 17;
         delay(P_FORK_CHILD);
         return 0;
@@ -1397,6 +1404,29 @@ int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct t
     if (tid)
         note_wait(W_COND_TIMEDWAIT, tid);
     return real_pthread_cond_timedwait(c, m, t);
+}
+
+/* "epoll_ctl_et OP FD EVENTS RC ERRNO" for the first EPOLL_CTL_ADD or MOD of this
+ * process with EPOLLET, "epoll_ctl_lt ..." for the first without (EVENTS hex): whether
+ * a server registers its sockets edge- or level-triggered. Later calls: nothing. */
+int epoll_ctl(int ep, int op, int fd, struct epoll_event *ev)
+{
+    READY();
+    int rc = real_epoll_ctl(ep, op, fd, ev), e = errno;
+    ev_line l;
+    if ((op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD) && ev) {
+        bool et = ev->events & EPOLLET;
+        if (!__atomic_exchange_n(&ctls_noted[et ? 0 : 1], 1, __ATOMIC_RELAXED) &&
+            ev_begin(&l, et ? "epoll_ctl_et" : "epoll_ctl_lt", true)) {
+            put_l(&l, op);
+            put_l(&l, fd);
+            put_x(&l, ev->events);
+            put_rc(&l, rc, e);
+            ev_end(&l);
+        }
+    }
+    errno = e;
+    return rc;
 }
 
 /* ---------- mappings and System V objects ---------- */

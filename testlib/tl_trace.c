@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -1055,6 +1056,17 @@ static void on_mechanism_event(story *s, const event *e, int who)
             "one (thread %ld)", e->kind, atol(e->args));
         return;
     }
+    if (!strncmp(e->kind, "epoll_ctl_", 10)) {
+        int op, fd, rc, err;
+        unsigned events;
+        if (sscanf(e->args, "%d %d %x %d %d", &op, &fd, &events, &rc, &err) == 5)
+            say(s, e->ms, who, 0, e->kind, "first %s-triggered epoll_ctl(%s, fd %d, %s%s%s)%s%s",
+                events & EPOLLET ? "edge" : "level", op == EPOLL_CTL_ADD ? "ADD" : "MOD", fd,
+                events & EPOLLIN ? "EPOLLIN" : "", events & EPOLLIN && events & EPOLLOUT ? "|" : "",
+                events & EPOLLOUT ? "EPOLLOUT" : "", rc ? " failed: " : "",
+                rc ? errno_name(err) : "");
+        return;
+    }
     say(s, e->ms, who, 0, e->kind, "first %s() (%s %ld)", e->kind,
         strncmp(e->kind, "epoll", 5) ? "descriptors" : "max events", atol(e->args));
 }
@@ -1109,7 +1121,8 @@ static void on_event(story *s, const event *e)
         on_socket_event(s, e, who);
     else if (strstr("mmap munmap shm sem msg shmat shmdt rmid", e->kind))
         on_memory_event(s, e, who);
-    else if (!strcmp(e->kind, "setsockopt") || is_first_wait(e->kind))
+    else if (!strcmp(e->kind, "setsockopt") || is_first_wait(e->kind) ||
+             !strncmp(e->kind, "epoll_ctl_", 10))
         on_mechanism_event(s, e, who);
     else
         on_signal_event(s, e, who);

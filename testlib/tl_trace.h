@@ -41,11 +41,14 @@
  *                              (the FIRST pthread_cond_wait(), pthread_cond_timedwait(),
  *                              accept() or accept4() in this process by a thread other
  *                              than its main one, TID that thread's id)
+ *   epoll_ctl_et OP FD EVENTS RC ERRNO   epoll_ctl_lt OP FD EVENTS RC ERRNO
+ *                              (the FIRST EPOLL_CTL_ADD/MOD of this process with
+ *                              EPOLLET, and the first without; EVENTS hex)
  *
  * Past 10,000 events the recorder keeps the last 5,000 to 10,000 in FILE.tail0 and
  * FILE.tail1 (which one is older: their sequence numbers say); fork, exec, the System
- * V creations, setsockopt and the first waits always go to FILE. With TL_TIMELINE=0 it
- * records only those.
+ * V creations, setsockopt, the first waits and the first epoll_ctls always go to FILE.
+ * With TL_TIMELINE=0 it records only those.
  */
 #ifndef TL_TRACE_H
 #define TL_TRACE_H
@@ -93,7 +96,8 @@ int tl_trace_created(const char *path, const char **kinds, int *ids, int max);
 
 /* Which mechanism a program uses, for a test that looks at a live server: the
  * processes of the run started as pid (by tl_start in this test) that called kind
- * ("select", "poll", "epoll_wait"... : the first-wait events above), at most max into
+ * ("select", "poll", "epoll_wait"..., "epoll_ctl_et", "epoll_ctl_lt": the first-wait
+ * and first-epoll_ctl events above), at most max into
  * who; returns how many, or -1 if the run has no trace. */
 int tl_trace_callers(pid_t run, const char *kind, pid_t *who, int max);
 /* The sockets of that run on which SO_REUSEPORT was set successfully: their inodes (at

@@ -3,8 +3,11 @@
  * interest list between calls, so a wait costs in proportion to the ready
  * descriptors, not the watched ones: the model that scales to 10,000 clients.
  *
- * Level-triggered (as Redis' ae_epoll.c), because ev.h is: a descriptor still ready is
- * reported again, so the loop may read one chunk or accept one batch per event. What
+ * Two backends share this code. ev_epoll_backend (-m epoll) is level-triggered, as
+ * Redis' ae_epoll.c: a descriptor still ready is reported again, so the loop may read
+ * one chunk or accept one batch per event. ev_epoll_et_backend (-m epoll-et) registers
+ * every descriptor with EPOLLET: reported once per change, so the loop (told by the
+ * backend's `edge`) reads, accepts and writes until EAGAIN. What
  * keeps it cheap lives in the loop and here: epoll_ctl only when a descriptor's mask
  * changes (server_event.c's watch() compares first: ADD at accept, DEL at close, nothing
  * per request), write interest only while replies wait in the output buffer, and up to
@@ -22,6 +25,7 @@
 
 struct state {
     int epfd;
+    bool et;                   /* register every descriptor EPOLLET */
     struct epoll_event events[MAX_EVENTS];
 };
 
@@ -30,6 +34,7 @@ static void *ep_create(void)
     struct state *st = malloc(sizeof *st);
     if (!st)
         return NULL;
+    st->et = false;
     st->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (st->epfd < 0) {
         int e = errno;
@@ -40,11 +45,21 @@ static void *ep_create(void)
     return st;
 }
 
+/* The same state, every descriptor registered edge-triggered. */
+static void *ep_create_et(void)
+{
+    struct state *st = ep_create();
+    if (st)
+        st->et = true;
+    return st;
+}
+
 static int ep_set(void *state, int fd, int old_mask, int new_mask)
 {
     struct state *st = state;
     struct epoll_event ev = { .data.fd = fd };
-    ev.events = (new_mask & EV_READ ? EPOLLIN : 0) | (new_mask & EV_WRITE ? EPOLLOUT : 0);
+    ev.events = (new_mask & EV_READ ? EPOLLIN : 0) | (new_mask & EV_WRITE ? EPOLLOUT : 0) |
+                (st->et ? EPOLLET : 0);
     int op = new_mask == 0 ? EPOLL_CTL_DEL : old_mask == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
     if (op == EPOLL_CTL_DEL && old_mask == 0)
         return 0;
@@ -72,10 +87,19 @@ static void ep_destroy(void *state)
 }
 
 const struct ev_backend ev_epoll_backend = {
-    "epoll", INT_MAX, ep_create, ep_set, ep_wait, ep_destroy,
+    "epoll", INT_MAX, ep_create, ep_set, ep_wait, ep_destroy, false,
+};
+
+const struct ev_backend ev_epoll_et_backend = {
+    "epoll", INT_MAX, ep_create_et, ep_set, ep_wait, ep_destroy, true,
 };
 
 int serve_epoll(struct server *sv)
 {
     return event_serve(sv, &ev_epoll_backend);
+}
+
+int serve_epoll_et(struct server *sv)
+{
+    return event_serve(sv, &ev_epoll_et_backend);
 }

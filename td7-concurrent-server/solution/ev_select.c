@@ -66,7 +66,7 @@ static void sl_destroy(void *state)
 }
 
 const struct ev_backend ev_select_backend = {
-    "select", FD_SETSIZE, sl_create, sl_set, sl_wait, sl_destroy,
+    "select", FD_SETSIZE, sl_create, sl_set, sl_wait, sl_destroy, false,
 };
 
 int serve_select(struct server *sv)

@@ -82,3 +82,5 @@ HIDDEN(select)
 HIDDEN(poll)
 HIDDEN(epoll)
 HIDDEN(reuseport)
+Test(hidden, unfinished_last_line_epoll_et) { unfinished_last_line("epoll-et"); }
+Test(hidden, line_too_long_epoll_et) { line_too_long("epoll-et"); }

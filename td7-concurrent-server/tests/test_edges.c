@@ -141,6 +141,8 @@ Test(poll, replies_owed_to_a_silent_client, .init = tl_setup, .fini = tl_teardow
      .timeout = 30) { t_pipelined("poll"); }
 Test(epoll, replies_owed_to_a_silent_client, .init = tl_setup, .fini = tl_teardown,
      .timeout = 30) { t_pipelined("epoll"); }
+Test(epoll_et, replies_owed_to_a_silent_client, .init = tl_setup, .fini = tl_teardown,
+     .timeout = 30) { t_pipelined("epoll-et"); }
 
 /* ---------- select: descriptors >= FD_SETSIZE ---------- */
 

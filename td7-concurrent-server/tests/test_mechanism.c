@@ -12,6 +12,9 @@
  *           many clients wait, no child process (how they wait: test_pool.c)
  *   select, poll, epoll   one thread, no child process, and the server itself calls
  *           select (or pselect), poll (or ppoll), epoll_wait (or epoll_pwait)
+ *   epoll-et  the same as epoll, and its epoll_ctl ADDs and MODs (the listener's, the
+ *           connections') all have EPOLLET (the recorder notes the first with and the
+ *           first without)
  *   reuseport   WORKERS worker processes, each holding its own listener on the port,
  *           SO_REUSEPORT set on each, each running epoll_wait
  *   fork    fork() failing (EAGAIN) costs that client only
@@ -269,7 +272,30 @@ Test(pool, really_uses_a_pool_of_threads, .init = tl_setup, .fini = tl_teardown,
     finish(&s, false);
 }
 
-/* ---------- select, poll, epoll: one thread, its own system call ---------- */
+/* ---------- select, poll, epoll, epoll-et: one thread, its own system call ---------- */
+
+/* -m epoll-et: the server registered sockets with EPOLLET, and never without. */
+static void expect_edge_triggered(struct srv *s)
+{
+    pid_t et[4], lt[4];
+    int a = tl_trace_callers(s->pid, "epoll_ctl_et", et, 4);
+    int b = tl_trace_callers(s->pid, "epoll_ctl_lt", lt, 4);
+    bool edge = false, level = false;
+    for (int i = 0; i < a; i++)
+        edge |= et[i] == s->pid;
+    for (int i = 0; i < b; i++)
+        level |= lt[i] == s->pid;
+    if (a >= 0 && !edge)
+        srv_fail(s, SIGTERM, "-m epoll-et: the server served %d clients without ever "
+                 "registering a socket with EPOLLET (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) with "
+                 "ev.events = EPOLLIN | EPOLLET): the epoll-et loop is edge-triggered.",
+                 NCLIENTS);
+    if (level)
+        srv_fail(s, SIGTERM, "-m epoll-et: the server registered a socket level-triggered "
+                 "(an EPOLL_CTL_ADD or MOD without EPOLLET: the timeline shows the first): "
+                 "every descriptor of the epoll-et loop, the listener and each connection, "
+                 "has EPOLLET in every ADD and MOD.");
+}
 
 static void t_event(const char *m, const char *call, const char *other)
 {
@@ -307,6 +333,8 @@ static void t_event(const char *m, const char *call, const char *other)
                  call);
     }
     expect_no_fork(&s, "an event loop serves every client in one process.");
+    if (!strcmp(m, "epoll-et"))
+        expect_edge_triggered(&s);
     close_all(fds, NCLIENTS);
     finish(&s, false);
 }
@@ -317,6 +345,8 @@ Test(poll, really_uses_poll, .init = tl_setup, .fini = tl_teardown, .timeout = 3
 { t_event("poll", "poll", "ppoll"); }
 Test(epoll, really_uses_epoll, .init = tl_setup, .fini = tl_teardown, .timeout = 30)
 { t_event("epoll", "epoll_wait", "epoll_pwait"); }
+Test(epoll_et, really_uses_epoll_et, .init = tl_setup, .fini = tl_teardown, .timeout = 30)
+{ t_event("epoll-et", "epoll_wait", "epoll_pwait"); }
 
 /* ---------- reuseport: a listener per worker process ---------- */
 

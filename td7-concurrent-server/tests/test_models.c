@@ -619,3 +619,15 @@ OTHER_MODEL(select)
 OTHER_MODEL(poll)
 OTHER_MODEL(epoll)
 OTHER_MODEL(reuseport)
+
+/* -m epoll-et: the same tests (a suite's name cannot hold the '-'). */
+TestSuite(epoll_et, .init = tl_setup, .fini = tl_teardown, .timeout = 30);
+Test(epoll_et, replies_are_permutations) { t_replies("epoll-et"); }
+Test(epoll_et, lines_split_across_segments) { t_long_lines("epoll-et"); }
+Test(epoll_et, many_clients_at_once) { t_many_clients("epoll-et"); }
+Test(epoll_et, idle_client_does_not_block_others) { t_idle_client("epoll-et"); }
+Test(epoll_et, clients_vanishing_mid_line) { t_vanishing("epoll-et"); }
+Test(epoll_et, slow_reader_gets_every_byte) { t_slow_reader("epoll-et"); }
+Test(epoll_et, sigterm_shuts_down_cleanly) { t_sigterm("epoll-et"); }
+Test(epoll_et, sigterm_in_any_state) { t_sigterm_states("epoll-et"); }
+Test(epoll_et, hundreds_of_connections) { t_hundreds("epoll-et"); }

@@ -1,0 +1,119 @@
+/*
+ * test_epoll_et.c: what -m epoll-et (the epoll loop, every descriptor registered
+ * EPOLLET) must do that a level-triggered loop gets for free: an edge-triggered socket
+ * is reported once when bytes or connections arrive, however many arrived, so the loop
+ * must read and accept until EAGAIN. The tests make the classic bugs of §1 certain:
+ *
+ *   et_burst_then_wait         1 MB of lines in one burst, then the client only reads:
+ *                              one read() per event leaves bytes in the socket for ever
+ *   et_simultaneous_connects   50 clients connect while the server is stopped
+ *                              (SIGSTOP), so that one event stands for all of them:
+ *                              one accept() per event leaves 49 in the backlog
+ *
+ * The common model tests (test_models.c, test_edges.c) and the mechanism check
+ * (test_mechanism.c) run on epoll-et too.
+ */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "support.h"
+
+#define MODEL "epoll-et"
+#define BURST_CLIENTS 50
+
+static char msg[512];
+
+static int et_connect(struct srv *s)
+{
+    int fd = tl_tcp_connect(s->port, 0);
+    if (fd < 0 && !tl_alive(s->p)) {
+        tl_result r = srv_wait(s);
+        cr_assert_fail("-m " MODEL ": cannot connect: the server is gone.\n  %s",
+                       tl_explain(&r));
+    }
+    cr_assert(fd >= 0, "cannot connect to the server on port %d.\n%s", s->port, srv_hint(s));
+    return fd;
+}
+
+/* 16 lines of 60,000 to 65,000 characters (about 1 MB) written as fast as the socket
+ * takes them, the replies read at the same time; once all is written the client sends
+ * nothing more and waits. Bytes pile up in the server's socket faster than one read()
+ * takes them (64 KiB), and the last edge stands for all that is left. */
+Test(epoll_et, et_burst_then_wait, .init = tl_setup, .fini = tl_teardown, .timeout = 30)
+{
+    struct srv s;
+    unsigned seed = tl_random_seed();
+    size_t len;
+    char *in = tl_random_lines(&seed, 16, 60000, 65000, &len), *out = malloc(len);
+    cr_assert(out);
+    srv_start(&s, MODEL, NULL, NULL);
+    srv_peer(&s, "head -c 1000000 /dev/zero | tr '\\0' x | fold -w 62500 | "
+             "socat -t 2 - " SRV_TCP " | wc -c >&2", s.port);
+    int fd = et_connect(&s);
+    size_t got = tl_exchange(fd, in, len, out, len, 4 * REPLY_MS, 0, 0);
+    if (got != len)
+        srv_fail(&s, SIGTERM, "-m " MODEL ": a client wrote %zu bytes of lines (16 lines of "
+                 "60,000 to 65,000 characters, seed %u) in one burst, then only waited for "
+                 "the replies: it got %zu bytes. Edge-triggered, one event stands for all the "
+                 "bytes that arrived since the last one: read until read() fails with EAGAIN "
+                 "(at most 64 KiB per turn, then come back to that socket by yourself), or "
+                 "the rest waits in the socket for an event that never comes.", len, seed,
+                 got);
+    cr_assert(replies_match(in, len, out, got, false, msg, sizeof msg),
+              "-m " MODEL ": %s (seed %u).\n%s", msg, seed, srv_hint(&s));
+    close(fd);
+    srv_finish(&s, false);
+    free(in), free(out);
+}
+
+/* 50 clients connect while the server is stopped (SIGSTOP: the kernel completes their
+ * connections in the listener's backlog), then it goes on (SIGCONT), and each client
+ * sends one line: the listener was reported once for the 50. */
+Test(epoll_et, et_simultaneous_connects, .init = tl_setup, .fini = tl_teardown,
+     .timeout = 30)
+{
+    struct srv s;
+    int fds[BURST_CLIENTS];
+    const char line[] = "one of fifty at once\n";
+    size_t len = sizeof line - 1;
+    srv_start(&s, MODEL, NULL, NULL);
+    srv_peer(&s, "for i in $(seq %d); do (sleep 1; echo 'one of fifty at once') | "
+             "socat -t 2 - " SRV_TCP " >&2 & done; wait", BURST_CLIENTS, s.port);
+    kill(s.pid, SIGSTOP);
+    int n = 0;
+    while (n < BURST_CLIENTS && (fds[n] = tl_tcp_connect(s.port, 0)) >= 0)
+        n++;
+    kill(s.pid, SIGCONT);
+    cr_assert(n == BURST_CLIENTS, "test setup: only %d connections of %d.\n%s", n,
+              BURST_CLIENTS, srv_hint(&s));
+    for (int i = 0; i < n; i++)
+        cr_assert(tl_write_within(fds[i], line, len, REPLY_MS), "client %d could not send "
+                  "its line.\n%s", i + 1, srv_hint(&s));
+    double until = tl_now_ms() + tl_deadline(REPLY_MS);
+    int served = 0, first_missing = -1;
+    for (int i = 0; i < n; i++) {
+        char out[64];
+        double left = until - tl_now_ms();
+        size_t got = tl_recv_all(fds[i], out, len, left > 1 ? (int)left : 1, NULL);
+        if (replies_match(line, len, out, got, false, msg, sizeof msg))
+            served++;
+        else if (first_missing < 0)
+            first_missing = i;
+    }
+    if (served != n)
+        srv_fail(&s, SIGTERM, "-m " MODEL ": %d clients connected at once (while the server "
+                 "was stopped with SIGSTOP, then SIGCONT), then each sent one line: %d got "
+                 "their reply (client %d did not). Edge-triggered, the listener is reported "
+                 "once for all the connections that arrived together: accept until accept() "
+                 "fails with EAGAIN (a batch per turn, then come back to the listener by "
+                 "yourself), or the others wait in the backlog until yet another client "
+                 "connects.", n, served, first_missing + 1);
+    for (int i = 0; i < n; i++)
+        close(fds[i]);
+    srv_finish(&s, false);
+}
