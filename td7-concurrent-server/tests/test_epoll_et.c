@@ -82,8 +82,9 @@ Test(epoll_et, et_simultaneous_connects, .init = tl_setup, .fini = tl_teardown,
     const char line[] = "one of fifty at once\n";
     size_t len = sizeof line - 1;
     srv_start(&s, MODEL, NULL, NULL);
-    srv_peer(&s, "for i in $(seq %d); do (sleep 1; echo 'one of fifty at once') | "
-             "socat -t 2 - " SRV_TCP " >&2 & done; wait", BURST_CLIENTS, s.port);
+    /* In a subshell: its wait is for the clients, and $! stays the server's. */
+    srv_peer(&s, "(for i in $(seq %d); do (sleep 1; echo 'one of fifty at once') | "
+             "socat -t 2 - " SRV_TCP " >&2 & done; wait)", BURST_CLIENTS, s.port);
     kill(s.pid, SIGSTOP);
     int n = 0;
     while (n < BURST_CLIENTS && (fds[n] = tl_tcp_connect(s.port, 0)) >= 0)
