@@ -10,11 +10,18 @@
  *                              (SIGSTOP), so that one event stands for all of them:
  *                              one accept() per event leaves 99 in the backlog, and
  *                              one batch of accepts per event leaves the rest
+ *   et_no_starvation           a client floods the server (and reads its replies)
+ *                              for 3 s; 5 other clients, one after the other, must be
+ *                              answered before the flood ends: reading until EAGAIN
+ *                              without a budget never ends while the flood lasts
  *
  * The common model tests (test_models.c, test_edges.c) and the mechanism check
  * (test_mechanism.c) run on epoll-et too.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +33,8 @@
 
 #define MODEL "epoll-et"
 #define BURST_CLIENTS 100       /* more than a batch of accepts (ACCEPT_BATCH, 64) */
+#define FLOOD_MS 3000
+#define PROBES 5
 
 static char msg[512];
 
@@ -121,5 +130,81 @@ Test(epoll_et, et_simultaneous_connects, .init = tl_setup, .fini = tl_teardown,
                  "connects.", n, served, first_missing + 1);
     for (int i = 0; i < n; i++)
         close(fds[i]);
+    srv_finish(&s, false);
+}
+
+/* The flooder: lines of "y" as fast as the server takes them, its replies read and
+ * dropped as they come (a client that did not read would be held back by the server's
+ * back-pressure, not served without end), until *until (ms, tl_now_ms()). */
+struct flood {
+    int fd;
+    double until;
+    double ended;               /* when it stopped sending */
+};
+
+static void *flood_run(void *arg)
+{
+    struct flood *f = arg;
+    static char out[65536], in[1 << 20];
+    for (size_t i = 0; i < sizeof out; i += 2)
+        out[i] = 'y', out[i + 1] = '\n';
+    while (tl_now_ms() < f->until) {
+        struct pollfd pfd = { f->fd, POLLIN | POLLOUT, 0 };
+        if (poll(&pfd, 1, 10) < 0 && errno != EINTR)
+            break;
+        if (pfd.revents & POLLOUT)
+            (void)send(f->fd, out, sizeof out, MSG_NOSIGNAL);
+        if (pfd.revents & POLLIN)
+            while (read(f->fd, in, sizeof in) > 0)
+                ;
+        if (pfd.revents & (POLLERR | POLLHUP))
+            break;
+    }
+    f->ended = tl_now_ms();
+    return NULL;
+}
+
+/* One client floods for FLOOD_MS; meanwhile 5 clients, one after the other, each send a
+ * line: each must get its reply before the flood ends. */
+Test(epoll_et, et_no_starvation, .init = tl_setup, .fini = tl_teardown, .timeout = 30)
+{
+    struct srv s;
+    const char line[] = "am I starved?\n";
+    size_t len = sizeof line - 1;
+    srv_start(&s, MODEL, NULL, NULL);
+    srv_peer(&s, "(yes | timeout %d socat -b 65536 - " SRV_TCP " > /dev/null &); sleep 0.3; "
+             "for i in $(seq %d); do echo 'am I starved?' | socat -t 1 - " SRV_TCP " >&2; done",
+             FLOOD_MS / 1000, s.port, PROBES, s.port);
+    struct flood f = { et_connect(&s), 0, 0 };
+    f.until = tl_now_ms() + tl_deadline(FLOOD_MS);
+    pthread_t t;
+    cr_assert(pthread_create(&t, NULL, flood_run, &f) == 0, "test setup: pthread_create");
+    tl_sleep_ms(200); /* the flood is on */
+    int answered = 0;
+    double answer_ms[PROBES];
+    for (int i = 0; i < PROBES; i++) {
+        int fd = tl_tcp_connect(s.port, 0);
+        char out[32];
+        double start = tl_now_ms(), left = f.until - start;
+        size_t got = fd < 0 ? 0 : tl_exchange(fd, line, len, out, len, left > 1 ? (int)left : 1,
+                                              0, 0);
+        answer_ms[i] = tl_now_ms() - start;
+        if (fd >= 0)
+            close(fd);
+        if (got != len || !replies_match(line, len, out, got, false, msg, sizeof msg))
+            break;
+        answered++;
+    }
+    double last = tl_now_ms();
+    pthread_join(t, NULL);
+    close(f.fd);
+    if (answered < PROBES || last > f.ended)
+        srv_fail(&s, SIGTERM, "-m " MODEL ": while one client sent lines without pause (and "
+                 "read its replies) for %d ms, %d other clients, one after the other, each sent "
+                 "one line: %d got their reply before the flood ended (the last one waited %.0f "
+                 "ms). Reading one client until EAGAIN never ends while it sends faster than "
+                 "you read: read at most 64 KiB from a connection per turn, then serve the "
+                 "others, and come back to it by yourself.", FLOOD_MS, PROBES,
+                 answered, answered < PROBES ? answer_ms[answered] : answer_ms[PROBES - 1]);
     srv_finish(&s, false);
 }
