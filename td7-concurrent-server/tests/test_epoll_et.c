@@ -172,9 +172,11 @@ Test(epoll_et, et_no_starvation, .init = tl_setup, .fini = tl_teardown, .timeout
     const char line[] = "am I starved?\n";
     size_t len = sizeof line - 1;
     srv_start(&s, MODEL, NULL, NULL);
-    srv_peer(&s, "(yes | timeout %d socat -b 65536 - " SRV_TCP " > /dev/null &); sleep 0.3; "
-             "for i in $(seq %d); do echo 'am I starved?' | socat -t 1 - " SRV_TCP " >&2; done",
-             FLOOD_MS / 1000, s.port, PROBES, s.port);
+    /* In a subshell that waits for its flooder: no process left, and $! stays the
+     * server's. */
+    srv_peer(&s, "(yes | timeout %d socat -b 65536 - " SRV_TCP " > /dev/null & sleep 0.3; "
+             "for i in $(seq %d); do echo 'am I starved?' | socat -t 1 - " SRV_TCP " >&2; done; "
+             "wait)", FLOOD_MS / 1000, s.port, PROBES, s.port);
     struct flood f = { et_connect(&s), 0, 0 };
     f.until = tl_now_ms() + tl_deadline(FLOOD_MS);
     pthread_t t;
