@@ -50,8 +50,10 @@ static void check_error_run(const tl_result *r, const char *prog, int status)
 }
 
 /* Run n clients with values v; each must print "sum = <sum of v>" and exit 0. Each
- * starts once the server accepted the one before (or 300 ms later): their order is the
- * one the Reproduce line starts them in, so the line replays the same round. */
+ * starts once the server accepted the one before (or 300 ms later), and 10 ms after
+ * that: their order is the one the Reproduce line starts them in, so the line replays
+ * the same round (clients started less than 5 ms apart count as started together,
+ * their order undecided, and their lines as not replayable). */
 static void check_round(const server *s, const long long *v, int n, const char *note)
 {
     tl_proc *p[MAX_VALUES];
@@ -63,6 +65,8 @@ static void check_round(const server *s, const long long *v, int n, const char *
         p[i] = start_client(v[i], CLIENT_MS);
         if (base >= 0 && i + 1 < n)
             tl_wait_fd_count(spid, base + i + 1, INT_MAX, 300);
+        if (i + 1 < n)
+            tl_sleep_ms(10);
     }
     tl_result r[MAX_VALUES];
     for (int i = 0; i < n; i++)
